@@ -1,0 +1,1 @@
+"""First-party SALAD plugins, registered through the salad.plugins entry-point group."""

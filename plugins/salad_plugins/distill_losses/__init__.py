@@ -1,0 +1,1 @@
+"""Next-token losses over text positions: NLL, KL distillation, and their alpha mix."""

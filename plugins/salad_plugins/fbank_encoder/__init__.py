@@ -1,0 +1,1 @@
+"""Weight-free log-mel filterbank encoder (fast tests, CPU baselines)."""

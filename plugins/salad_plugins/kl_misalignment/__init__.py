@@ -1,0 +1,1 @@
+"""KL divergence between two next-token distributions (misalignment and forgetting)."""

@@ -1,0 +1,1 @@
+"""Frame-stacking MLP projector from encoder frames to LM embeddings."""

@@ -1,0 +1,1 @@
+"""k-means on text embeddings with scikit-learn (the CPU clustering backend)."""

@@ -1,0 +1,18 @@
+"""Recipes: YAML files that assemble registered components into a pipeline run."""
+
+from .load import LoadedRecipe, dump_yaml, load_recipe
+from .schema import SLOT_KINDS, ComponentSpec, Recipe, StageSpec
+from .validate import ResolvedComponent, ValidatedRecipe, validate_recipe
+
+__all__ = [
+    "SLOT_KINDS",
+    "ComponentSpec",
+    "LoadedRecipe",
+    "Recipe",
+    "ResolvedComponent",
+    "StageSpec",
+    "ValidatedRecipe",
+    "dump_yaml",
+    "load_recipe",
+    "validate_recipe",
+]

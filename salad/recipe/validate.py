@@ -1,0 +1,211 @@
+"""Total, early recipe validation: every problem, with its location, before anything is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, RecipeError
+from ..kinds import KINDS
+from ..plugin_host import PluginHost, host_for
+from ..records import ComponentRecord
+from ..suggest import did_you_mean
+from .checks import PORT_RULES, RECIPE_PORT_RULES
+from .load import LoadedRecipe, load_recipe
+from .problems import problems_from_validation
+from .schema import SLOT_KINDS, ComponentSpec, Recipe, StageSpec
+
+
+@dataclass
+class ResolvedComponent:
+    """A recipe component whose record was found and whose config validated."""
+
+    slot: str
+    loc: str
+    kind: str
+    record: ComponentRecord
+    config: BaseModel
+    ports: dict[str, Any]
+
+    def build(self) -> Any:
+        return self.record.build(self.config)
+
+
+@dataclass
+class ValidatedRecipe:
+    recipe: Recipe
+    loaded: LoadedRecipe
+    host: PluginHost
+    components: dict[str, list[ResolvedComponent]] = field(default_factory=dict)
+    stage_configs: list[tuple[StageSpec, BaseModel]] = field(default_factory=list)
+
+    def component(self, slot: str) -> ResolvedComponent:
+        found = self.components.get(slot) or []
+        if len(found) != 1:
+            raise KeyError(f"recipe slot {slot!r} holds {len(found)} components, expected one")
+        return found[0]
+
+    def build(self, slot: str) -> Any:
+        return self.component(slot).build()
+
+    def used_records(self) -> list[ComponentRecord]:
+        return [c.record for comps in self.components.values() for c in comps]
+
+
+class _Collector:
+    def __init__(self, loaded: LoadedRecipe, host: PluginHost):
+        self.loaded = loaded
+        self.host = host
+        self.problems: list[Problem] = []
+        self.resolved: dict[str, list[ResolvedComponent]] = {}
+
+    def add(self, loc: str, message: str) -> None:
+        self.problems.append(Problem(loc, message, self.loaded.line_of(loc)))
+
+    def extend(self, problems: list[Problem]) -> None:
+        for p in problems:
+            self.add(p.loc, p.message)
+
+    # -- components ------------------------------------------------------------------------
+    def components(self, raw: Any) -> None:
+        if raw is None:
+            return
+        if not isinstance(raw, dict):
+            self.add("components", "must be a mapping of slot name to component")
+            return
+        for slot, value in raw.items():
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    self.component(slot, f"components.{slot}.{i}", item)
+            else:
+                self.component(slot, f"components.{slot}", value)
+
+    def component(self, slot: str, loc: str, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            self.add(loc, "must be a mapping with 'name' and optional 'config'")
+            return
+        try:
+            spec = ComponentSpec.model_validate(raw)
+        except ValidationError as exc:
+            self.extend(problems_from_validation(exc, loc, ComponentSpec))
+            return
+        kind = spec.kind or SLOT_KINDS.get(slot)
+        if kind is None:
+            self.add(loc, f"slot {slot!r} is not a standard slot{did_you_mean(slot, SLOT_KINDS)}; "
+                          f"standard slots: {', '.join(SLOT_KINDS)}; or give 'kind:'")
+            return
+        if kind not in KINDS:
+            self.add(f"{loc}.kind", f"unknown kind {kind!r}{did_you_mean(kind, KINDS)} "
+                                    f"(kinds: {', '.join(KINDS)})")
+            return
+        registry = self.host.registry(kind)
+        if spec.name not in registry:
+            self.add(f"{loc}.name", registry.unknown_message(spec.name))
+            return
+        record = registry.get(spec.name)
+        try:
+            config = record.make_config(spec.config)
+        except ValidationError as exc:
+            self.extend(problems_from_validation(exc, f"{loc}.config", record.config))
+            return
+        try:
+            ports = record.declared_ports(config)
+        except Exception as exc:  # a plugin bug; report, do not crash validation
+            self.add(loc, f"{record.name}: declaring ports failed: {type(exc).__name__}: {exc}")
+            return
+        self.resolved.setdefault(slot, []).append(
+            ResolvedComponent(slot, loc, kind, record, config, ports))
+
+    # -- cross-component -------------------------------------------------------------------
+    def _single(self, slot: str) -> ResolvedComponent | None:
+        found = self.resolved.get(slot) or []
+        return found[0] if len(found) == 1 else None
+
+    def port_rules(self, recipe_fields: dict[str, Any]) -> None:
+        for rule in PORT_RULES:
+            a, b = self._single(rule.source_slot), self._single(rule.target_slot)
+            if not a or not b:
+                continue
+            va, vb = a.ports.get(rule.source_port), b.ports.get(rule.target_port)
+            if va is None or vb is None or va == vb:
+                continue
+            loc = b.loc + (f".config.{rule.target_port}"
+                           if rule.target_port in type(b.config).model_fields else "")
+            self.add(loc, f"{rule.target_slot} {rule.target_port} {vb!r} ({b.record.name}) "
+                          f"does not match {rule.source_slot} {rule.source_port} {va!r} "
+                          f"({a.record.name}): {rule.why}")
+        for slot, port, field_name in RECIPE_PORT_RULES:
+            comp = self._single(slot)
+            want = recipe_fields.get(field_name)
+            have = comp.ports.get(port) if comp else None
+            if comp and have is not None and want is not None and have != want:
+                self.add(comp.loc, f"{comp.record.name} expects {port} {have!r} but the recipe's "
+                                   f"{field_name} is {want!r}")
+
+    # -- stages ----------------------------------------------------------------------------
+    def stages(self, raw: Any) -> list[tuple[StageSpec, BaseModel]]:
+        from ..stages import STAGES
+
+        out: list[tuple[StageSpec, BaseModel]] = []
+        if raw is None:
+            return out
+        if not isinstance(raw, list):
+            self.add("stages", "must be a list of {name, config}")
+            return out
+        for i, item in enumerate(raw):
+            loc = f"stages.{i}"
+            if isinstance(item, str):
+                item = {"name": item}
+            try:
+                spec = StageSpec.model_validate(item)
+            except ValidationError as exc:
+                self.extend(problems_from_validation(exc, loc, StageSpec))
+                continue
+            stage = STAGES.get(spec.name)
+            if stage is None:
+                self.add(f"{loc}.name", f"unknown stage {spec.name!r}"
+                         f"{did_you_mean(spec.name, STAGES)} (stages: {', '.join(STAGES)})")
+                continue
+            try:
+                config = stage.config.model_validate(spec.config)
+            except ValidationError as exc:
+                self.extend(problems_from_validation(exc, f"{loc}.config", stage.config))
+                continue
+            for slot in stage.needs:
+                if slot not in self.resolved:
+                    self.add(loc, f"stage {spec.name!r} needs component slot {slot!r}, "
+                                  "which the recipe does not fill")
+            out.append((spec, config))
+        return out
+
+
+def validate_recipe(
+    source: LoadedRecipe | str | Any, overrides: list[str] | tuple[str, ...] = (),
+    host: PluginHost | None = None,
+) -> ValidatedRecipe:
+    """Validate everything; raise one :class:`RecipeError` listing every problem."""
+    loaded = source if isinstance(source, LoadedRecipe) else load_recipe(source, overrides)
+    data = loaded.data
+    where = str(loaded.path) if loaded.path else None
+    plugin_modules = data.get("plugins") or []
+    if host is None:
+        host = host_for(plugin_modules if isinstance(plugin_modules, list) else [],
+                        base=loaded.base_dir)
+    col = _Collector(loaded, host)
+    for failure in host.failures:
+        if failure.distribution == "<local>" and failure.plugin in map(str, plugin_modules):
+            col.add("plugins", f"local plugin {failure.plugin!r} failed to load: {failure.error}")
+    recipe: Recipe | None = None
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        col.extend([p for p in problems_from_validation(exc, "", Recipe)
+                    if p.loc.split(".")[0] not in ("components", "stages")])
+    col.components(data.get("components"))
+    col.port_rules(data)
+    stage_configs = col.stages(data.get("stages"))
+    if col.problems or recipe is None:
+        raise RecipeError(col.problems, where)
+    return ValidatedRecipe(recipe, loaded, host, col.resolved, stage_configs)
