@@ -1,0 +1,1 @@
+"""Text corpus sources: popquotes, WordNet, fortunes, GCIDE, local files, Hugging Face."""

@@ -1,0 +1,242 @@
+"""The synthesis job: text manifest -> speech manifest, parallel, cached, resumable.
+
+The loop is plain: read the text manifest (bad lines become failures), assign voices, skip what
+the output manifest (or the failures file) already holds, hand the rest to the workers, and
+append each result the moment it arrives (one flushed JSONL line). A killed job therefore keeps
+every finished item; its audio lives in the content-addressed cache, so a rerun skips it, and an
+item that was synthesized but not yet written is found in the cache instead of synthesized again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from ..manifests import (
+    JsonlAppender,
+    ManifestLineError,
+    read_json_lines_tolerant,
+    read_text_manifest,
+    relative_audio,
+    write_jsonl_atomic,
+)
+from .cache import stable_seed
+from .config import SynthesisConfig
+from .worker import init_worker, synthesize_task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SynthesisSummary:
+    total: int = 0                 # tasks (texts x voices) plus bad input lines
+    skipped_done: int = 0          # already in the output manifest
+    skipped_failed: int = 0        # already in the failures file (retry_failed=False)
+    written: int = 0               # new manifest lines
+    synthesized: int = 0           # of which freshly synthesized
+    cache_hits: int = 0            # of which found in the cache
+    failed: int = 0                # new failures
+    failures_by_engine: dict[str, int] = field(default_factory=dict)
+    failures_by_stage: dict[str, int] = field(default_factory=dict)
+    hours_written: float = 0.0
+    output: str = ""
+    failures_file: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def format(self) -> str:
+        lines = [
+            f"synthesis: {self.total} tasks; {self.written} written ({self.synthesized} "
+            f"synthesized, {self.cache_hits} from cache, {self.hours_written:.3f} h); "
+            f"{self.skipped_done} already done; {self.failed} failed"
+            + (f"; {self.skipped_failed} failed earlier (retry_failed to retry)"
+               if self.skipped_failed else ""),
+        ]
+        if self.failures_by_engine:
+            per = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_engine.items()))
+            stages = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_stage.items()))
+            lines.append(f"  failures by engine: {per}; by stage: {stages}")
+            lines.append(f"  failure details: {self.failures_file}")
+        lines.append(f"  manifest: {self.output}")
+        return "\n".join(lines)
+
+
+def _input_failure(err: ManifestLineError) -> dict:
+    return {"id": err.id or err.where, "text_id": err.id or "", "engine": "input",
+            "voice": "", "speaker": "", "stage": "input",
+            "error": f"{err.where}: {err.error}"}
+
+
+def plan_tasks(cfg: SynthesisConfig) -> Iterator[dict]:
+    """One task per (text, voice); a bad input line yields ``{"input_error": ...}``."""
+    n = len(cfg.voices)
+    for item in read_text_manifest(cfg.input):
+        if isinstance(item, ManifestLineError):
+            yield {"input_error": _input_failure(item)}
+            continue
+        start = stable_seed(cfg.seed, "voice", item.id) % n
+        for k in range(cfg.voices_per_text):
+            idx = (start + k) % n
+            yield {"id": f"{item.id}@{cfg.voices[idx].speaker}", "text_id": item.id,
+                   "text": item.text, "source": item.source, "domains": list(item.domains),
+                   "spec": idx}
+
+
+class _Results:
+    """Writes results as they arrive and keeps the counts."""
+
+    def __init__(self, cfg: SynthesisConfig, summary: SynthesisSummary, bar):
+        self.cfg, self.summary, self.bar = cfg, summary, bar
+        self.manifest = JsonlAppender(cfg.output)
+        self.failures = JsonlAppender(cfg.failures_path)
+        self.seconds = 0.0
+
+    def add(self, result: dict) -> None:
+        s = self.summary
+        if result["ok"]:
+            rec = dict(result["record"])
+            rec["audio"] = relative_audio(self.cfg.output, rec["audio"])
+            self.manifest.write(rec)
+            s.written += 1
+            s.cache_hits += bool(result["cache_hit"])
+            s.synthesized += not result["cache_hit"]
+            self.seconds += rec["duration"]
+        else:
+            self.fail(result["failure"])
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(failed=s.failed, cached=s.cache_hits, refresh=False)
+
+    def fail(self, failure: dict) -> None:
+        s = self.summary
+        self.failures.write(failure)
+        s.failed += 1
+        s.failures_by_engine[failure["engine"]] = s.failures_by_engine.get(failure["engine"], 0) + 1
+        s.failures_by_stage[failure["stage"]] = s.failures_by_stage.get(failure["stage"], 0) + 1
+        log.warning("synthesis failed for %s (%s, %s): %s", failure["id"], failure["engine"],
+                    failure["stage"], failure["error"])
+
+    def close(self) -> None:
+        self.summary.hours_written = self.seconds / 3600.0
+        self.manifest.close()
+        self.failures.close()
+
+
+def _previous(cfg: SynthesisConfig) -> tuple[set[str], set[str]]:
+    """Ids already written, and ids already failed (dropped from the file when retried)."""
+    done = {o["id"] for o in read_json_lines_tolerant(Path(cfg.output)) if "id" in o}
+    fpath = Path(cfg.failures_path)
+    failed_rows = list(read_json_lines_tolerant(fpath))
+    if cfg.retry_failed and failed_rows:
+        keep = [r for r in failed_rows if r.get("stage") == "input"]
+        write_jsonl_atomic(fpath, (json.dumps(r, sort_keys=True) for r in keep))
+        failed_rows = keep
+    return done, {r["id"] for r in failed_rows if "id" in r}
+
+
+def check_engines(cfg: SynthesisConfig) -> None:
+    """Fail early, with did-you-mean, when a voice names an engine no plugin provides."""
+    from ..errors import SaladError
+    from ..plugin_host import PluginHost
+
+    host = PluginHost(modules=cfg.plugins)
+    registry = host.registry("tts_engine")
+    problems = [f"voices.{i}.engine: {registry.unknown_message(v.engine)}"
+                for i, v in enumerate(cfg.voices) if v.engine not in registry]
+    problems += [f.format() for f in host.failures if problems]
+    if problems:
+        raise SaladError("synthesis config names unknown TTS engines:\n" + "\n".join(problems))
+
+
+def run_synthesis(cfg: SynthesisConfig) -> SynthesisSummary:
+    """Run (or resume) the job described by ``cfg``; returns the counts (also logged)."""
+    from tqdm import tqdm
+
+    check_engines(cfg)
+    summary = SynthesisSummary(output=cfg.output, failures_file=cfg.failures_path)
+    done, failed_before = _previous(cfg)
+    pending = []
+    input_failures = []
+    for task in plan_tasks(cfg):
+        summary.total += 1
+        tid = task["input_error"]["id"] if "input_error" in task else task["id"]
+        if tid in done:
+            summary.skipped_done += 1
+        elif tid in failed_before:
+            summary.skipped_failed += 1
+        elif "input_error" in task:
+            input_failures.append(task["input_error"])
+        else:
+            pending.append(task)
+    bar = tqdm(total=len(pending), desc="synthesize", unit="utt", disable=not cfg.progress,
+               dynamic_ncols=True)
+    results = _Results(cfg, summary, bar)
+    try:
+        for failure in input_failures:
+            results.fail(failure)
+        if cfg.workers <= 1:
+            init_worker(cfg.model_dump_json())
+            for task in pending:
+                results.add(synthesize_task(task))
+        else:
+            _run_pool(cfg, pending, results)
+    finally:
+        bar.close()
+        results.close()
+    log.info("%s", summary.format())
+    return summary
+
+
+def _run_pool(cfg: SynthesisConfig, pending: list[dict], results: _Results) -> None:
+    """Feed tasks to a spawn-context process pool, keeping a bounded number in flight.
+
+    When a worker dies (segfault, ``os._exit``, out of memory) the pool is rebuilt and the tasks
+    that were in flight become suspects; each suspect is then run alone, so one that kills its
+    worker again is recorded as a failure of its own and the others complete normally."""
+    queue, suspects = deque(pending), deque()
+    ctx = get_context("spawn")
+    while queue or suspects:
+        with ProcessPoolExecutor(cfg.workers, mp_context=ctx, initializer=init_worker,
+                                 initargs=(cfg.model_dump_json(),)) as pool:
+            inflight: dict = {}
+            broken = isolating = False
+            while (queue or suspects or inflight) and not broken:
+                if suspects:
+                    if not inflight:
+                        task = suspects.popleft()
+                        inflight[pool.submit(synthesize_task, task)] = task
+                        isolating = True
+                else:
+                    isolating = False
+                    while queue and len(inflight) < 4 * cfg.workers:
+                        task = queue.popleft()
+                        inflight[pool.submit(synthesize_task, task)] = task
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    inflight.pop(fut)
+                    results.add(result)
+        if not broken:
+            continue
+        if isolating:
+            (task,) = inflight.values()
+            spec = cfg.voices[task["spec"]]
+            results.fail({"id": task["id"], "text_id": task["text_id"], "engine": spec.engine,
+                          "voice": spec.voice, "speaker": spec.speaker, "stage": "worker",
+                          "error": "the worker process died while synthesizing this item"})
+        else:
+            suspects.extend(inflight.values())
+        log.warning("a synthesis worker died; restarting the pool (%d tasks left)",
+                    len(queue) + len(suspects))
