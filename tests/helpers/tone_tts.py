@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from salad import ComponentRecord, hookimpl
 
-
 _PROCESS_CALLS = 0
 
 
@@ -48,7 +47,7 @@ class ToneTTS:
         global _PROCESS_CALLS
         _PROCESS_CALLS += 1
         exit_after = os.environ.get("TONE_EXIT_AFTER")
-        if exit_after and _PROCESS_CALLS >= int(exit_after):
+        if exit_after and int(exit_after) <= _PROCESS_CALLS:
             os._exit(3)
         exit_on = os.environ.get("TONE_EXIT_ON")
         if exit_on and exit_on in text:

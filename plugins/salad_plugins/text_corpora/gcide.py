@@ -22,23 +22,29 @@ from salad.text import TextStats, as_sentence, process_records
 _TAG_LINE_RE = re.compile(r"^\s*\[[^\]]*\]\s*$")
 _SENSE_RE = re.compile(r"^(?:\d+\.|\([a-z]\))\s*")
 _LABEL_RE = re.compile(r"^(?:pl\.\s*)?\(([A-Z][A-Za-z. ]{1,24})\)[.,]?\s*")
+_TRAILING_LABEL_RE = re.compile(r"\(([A-Z][A-Za-z. ]{1,24})\)\s*$")
+_BODY_START_RE = re.compile(r"^(?:[A-Z0-9\"{]|\([A-Z][a-z])")
 _BRACKET_RE = re.compile(r"\[[^\[\]]*\]")
 QUOTE_INDENT = 8
 
 
 def _strip_header(lines: list[str]) -> str:
     """Text of a header block after the headword, pronunciation, part of speech and
-    etymology."""
-    first, rest = lines[0], " ".join(s.strip() for s in lines[1:])
-    if "[" not in first:
-        return rest
-    joined = first + " " + rest
-    depth, start = 0, joined.index("[")
-    for i in range(start, len(joined)):
-        depth += {"[": 1, "]": -1}.get(joined[i], 0)
-        if depth == 0:
-            return joined[i + 1:]
-    return ""
+    etymology. The header runs over column-0 lines and lines inside an open ``[...]``/``(...)``;
+    a subject label ending it (``... ] (Mining)``) is kept for the first sense."""
+    depth, cut = 0, len(lines)
+    for i, line in enumerate(lines):
+        if i > 0 and line[:1] == " " and depth == 0 and _BODY_START_RE.match(line.strip()):
+            cut = i
+            break
+        opened = line.count("[") + line.count("(")
+        depth = max(0, depth + opened - line.count("]") - line.count(")"))
+    header = " ".join(x.strip() for x in lines[:cut])
+    body = " ".join(x.strip() for x in lines[cut:])
+    label = _TRAILING_LABEL_RE.search(header.rsplit("]", 1)[-1].rsplit("\\", 1)[-1])
+    if label and body and not _LABEL_RE.match(_SENSE_RE.sub("", body)):
+        body = f"({label.group(1)}) {body}"
+    return body
 
 
 def parse_sense(text: str) -> tuple[str, str]:
