@@ -16,8 +16,8 @@ from .hookspecs import hookimpl
 from .items import BenchmarkItem, ClusteringResult, TextRecord
 from .kinds import KINDS
 from .plugin_host import PluginHost, get_host
-from .records import ComponentRecord
 from .recipe import ValidatedRecipe, load_recipe, validate_recipe
+from .records import ComponentRecord
 
 __version__ = "0.1.0"
 
