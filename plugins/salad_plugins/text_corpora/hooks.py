@@ -47,7 +47,8 @@ class GcideConfig(_CorpusConfig):
 
 
 class TextFileConfig(_CorpusConfig):
-    paths: list[str] = Field(description="Plain text (one text per line) or JSONL files")
+    paths: list[str] = Field(default_factory=list,
+                             description="Plain text (one text per line) or JSONL files")
     format: Literal["auto", "text", "jsonl"] = Field(
         "auto", description="auto: .jsonl/.json files are JSONL, others plain text")
     text_field: str = Field("text", description="JSONL field holding the text")

@@ -25,6 +25,9 @@ class TextFileCorpus:
         self.stats = TextStats()
         self.problems: list[str] = []
         self.paths = [Path(p).expanduser() for p in config.paths]
+        if not self.paths:
+            raise SaladError("salad.text_file_corpus.v1: set 'paths' to one or more text/JSONL "
+                             "files")
         missing = [str(p) for p in self.paths if not p.is_file()]
         if missing:
             raise SaladError(f"corpus file(s) not found: {', '.join(missing)}")
