@@ -195,6 +195,23 @@ def run_synthesis(cfg: SynthesisConfig) -> SynthesisSummary:
     return summary
 
 
+def _ping() -> bool:
+    return True
+
+
+def _check_pool_starts(pool: ProcessPoolExecutor) -> None:
+    """Fail fast when worker processes cannot even start (instead of blaming every item)."""
+    from ..errors import SaladError
+
+    try:
+        pool.submit(_ping).result()
+    except BrokenProcessPool as exc:
+        raise SaladError(
+            "synthesis worker processes died at start-up. With workers > 1 they are spawned: a "
+            "script that starts the job must guard it with `if __name__ == '__main__':`; "
+            "otherwise run with workers: 1 to see the error in this process") from exc
+
+
 def _run_pool(cfg: SynthesisConfig, pending: list[dict], results: _Results) -> None:
     """Feed tasks to a spawn-context process pool, keeping a bounded number in flight.
 
@@ -206,6 +223,7 @@ def _run_pool(cfg: SynthesisConfig, pending: list[dict], results: _Results) -> N
     while queue or suspects:
         with ProcessPoolExecutor(cfg.workers, mp_context=ctx, initializer=init_worker,
                                  initargs=(cfg.model_dump_json(),)) as pool:
+            _check_pool_starts(pool)
             inflight: dict = {}
             broken = isolating = False
             while (queue or suspects or inflight) and not broken:

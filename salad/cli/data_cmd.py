@@ -1,0 +1,100 @@
+"""``salad data prepare-mini | synthesize | corpus``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_data_commands(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="build text corpora and speech data")
+    dsub = data.add_subparsers(dest="data_command", metavar="ACTION")
+
+    p = dsub.add_parser("prepare-mini", help="build the miniature's text and speech sets")
+    p.add_argument("--config", help="YAML file with MiniDataConfig fields")
+    p.add_argument("--data-dir", help="output folder (default data/mini)")
+    p.add_argument("--narrow-train", type=int, help="narrow training utterances")
+    p.add_argument("--narrow-heldout", type=int, help="held-out narrow texts/utterances")
+    p.add_argument("--broad-pool", type=int, help="broad pool texts")
+    p.add_argument("--broad-heldout", type=int, help="held-out broad texts")
+    p.add_argument("--workers", type=int, help="synthesis worker processes")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=cmd_prepare_mini)
+
+    p = dsub.add_parser("synthesize", help="text manifest -> speech manifest (resumable)")
+    p.add_argument("config", help="YAML/JSON file with SynthesisConfig fields")
+    p.add_argument("--workers", type=int, help="override the number of worker processes")
+    p.set_defaults(handler=cmd_synthesize)
+
+    p = dsub.add_parser("corpus", help="write a corpus source's texts as a text manifest")
+    p.add_argument("name", help="corpus registry name, e.g. salad.wordnet_corpus.v1")
+    p.add_argument("output", help="text manifest to write (JSONL)")
+    p.add_argument("--config", help="JSON object with the corpus config block", default="{}")
+    p.add_argument("--limit", type=int, help="stop after this many texts")
+    p.set_defaults(handler=cmd_corpus)
+    data.set_defaults(handler=lambda args: data.print_help() or 2)
+
+
+def _load_yaml(path: str | None) -> dict:
+    import yaml
+
+    from ..errors import SaladError
+
+    if not path:
+        return {}
+    p = Path(path)
+    if not p.is_file():
+        raise SaladError(f"config file {p} not found")
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise SaladError(f"{p}: expected a mapping")
+    return data
+
+
+def cmd_prepare_mini(args) -> int:
+    from pydantic import ValidationError
+
+    from ..data import MiniDataConfig, prepare_mini
+    from ..errors import SaladError
+
+    values = _load_yaml(args.config)
+    for key in ("data_dir", "narrow_train", "narrow_heldout", "broad_pool", "broad_heldout",
+                "workers"):
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
+    if args.no_progress:
+        values["progress"] = False
+    try:
+        config = MiniDataConfig.model_validate(values)
+    except ValidationError as exc:
+        raise SaladError(f"invalid prepare-mini config:\n{exc}") from None
+    print(prepare_mini(config).format())
+    return 0
+
+
+def cmd_synthesize(args) -> int:
+    from ..synthesis.__main__ import load_config
+    from ..synthesis.job import run_synthesis
+
+    summary = run_synthesis(load_config(args.config, workers=args.workers))
+    print(summary.format())
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from ..errors import SaladError
+    from ..manifests import write_text_manifest
+    from ..plugin_host import get_host
+
+    try:
+        config = json.loads(args.config)
+    except json.JSONDecodeError as exc:
+        raise SaladError(f"--config is not a JSON object: {exc}") from None
+    if args.limit is not None:
+        config["limit"] = args.limit
+    corpus = get_host().registry("corpus").build(args.name, config)
+    n = write_text_manifest(args.output, corpus.iter_records())
+    stats = getattr(corpus, "stats", None)
+    print(f"{args.name}: {n} texts -> {args.output}" + (f" ({stats.summary()})" if stats else ""))
+    return 0

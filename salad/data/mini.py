@@ -1,0 +1,194 @@
+"""The miniature's data, built on a CPU in minutes (``salad data prepare-mini``).
+
+- narrow "natural speech" stand-in: conversational text (popquotes) spoken by several classic
+  voices (espeak-ng variants, flite, Festival) with light augmentation (speed, gain, noise);
+- held-out narrow set: other popquotes texts, spoken by voices the training set never uses;
+- broad multi-domain text pool for Stage II (WordNet examples and glosses + fortunes) and a
+  disjoint held-out broad text set.
+
+Texts are split by a stable hash of their id, so growing a set never moves texts between train
+and held-out. Audio goes into a content-addressed cache (``<data_dir>/audio`` by default):
+rerunning after a kill or with larger sizes only synthesizes what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..audio import Augmentation
+from ..errors import SaladError
+from ..items import TextRecord
+from ..manifests import read_speech_manifest, write_jsonl_atomic, write_text_manifest
+from ..synthesis import SynthesisConfig, VoiceSpec, run_synthesis
+from ..synthesis.cache import stable_seed
+from ..text import TextStats
+
+ESPEAK, FLITE, FESTIVAL = "salad.espeak_tts.v1", "salad.flite_tts.v1", "salad.festival_tts.v1"
+
+
+def _voices(*pairs: tuple[str, str]) -> list[VoiceSpec]:
+    return [VoiceSpec(engine=e, voice=v) for e, v in pairs]
+
+
+DEFAULT_TRAIN_VOICES = _voices(
+    (ESPEAK, "en-us"), (ESPEAK, "en-gb-scotland"), (ESPEAK, "en-us+f3"), (ESPEAK, "en-029+m5"),
+    (FLITE, "slt"), (FLITE, "rms"), (FLITE, "awb"), (FLITE, "kal16"),
+    (FESTIVAL, "kal_diphone"), (FESTIVAL, "cmu_us_slt_arctic_hts"),
+)
+DEFAULT_HELDOUT_VOICES = _voices((ESPEAK, "en-gb-x-rp+m3"), (FESTIVAL, "ked_diphone"))
+
+
+class CorpusRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Corpus source registry name")
+    config: dict[str, Any] = Field(default_factory=dict, description="Its config block")
+
+
+class MiniDataConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data_dir: str = Field("data/mini", description="Output folder (manifests, audio)")
+    cache_dir: str | None = Field(None, description="Audio cache; default <data_dir>/audio")
+    narrow_corpus: CorpusRef = Field(
+        default_factory=lambda: CorpusRef(name="salad.popquotes_corpus.v1"),
+        description="Conversational corpus for the narrow speech")
+    broad_corpora: list[CorpusRef] = Field(
+        default_factory=lambda: [CorpusRef(name="salad.wordnet_corpus.v1"),
+                                 CorpusRef(name="salad.fortunes_corpus.v1")],
+        description="Multi-domain corpora for the broad text pool")
+    narrow_train: int = Field(500, ge=1, description="Narrow training utterances")
+    narrow_heldout: int = Field(60, ge=0, description="Held-out narrow texts (and utterances)")
+    broad_pool: int = Field(20000, ge=0, description="Broad pool texts")
+    broad_heldout: int = Field(1000, ge=0, description="Held-out broad texts")
+    train_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_TRAIN_VOICES))
+    heldout_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_HELDOUT_VOICES))
+    augment: Augmentation | None = Field(
+        default_factory=lambda: Augmentation(speed=(0.9, 1.1), gain_db=(-6.0, 0.0),
+                                             snr_db=(25.0, 40.0)),
+        description="Augmentation of the narrow training speech (held-out speech is clean)")
+    workers: int = Field(2, ge=1, description="Synthesis worker processes")
+    seed: int = Field(0, description="Split, voice assignment and augmentation seed")
+    plugins: list[str] = Field(default_factory=list, description="Extra plugin modules")
+    progress: bool = Field(True, description="Progress bars")
+
+
+@dataclass
+class SetSummary:
+    name: str
+    kind: str  # "speech" or "text"
+    utterances: int = 0
+    hours: float = 0.0
+    voices: list[str] = field(default_factory=list)
+    domains: int = 0
+    failed: int = 0
+    path: str = ""
+
+
+@dataclass
+class MiniSummary:
+    data_dir: str
+    sets: list[SetSummary]
+    seconds: float = 0.0
+    corpus_stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def format(self) -> str:
+        head = f"{'set':<22} {'kind':<6} {'items':>7} {'hours':>7} {'voices':>6} {'domains':>7}"
+        rows = [f"miniature data in {self.data_dir} ({self.seconds:.0f} s)", head]
+        for s in self.sets:
+            hours = f"{s.hours:.3f}" if s.kind == "speech" else "-"
+            voices = str(len(s.voices)) if s.kind == "speech" else "-"
+            fail = f"  ({s.failed} failed)" if s.failed else ""
+            rows.append(f"{s.name:<22} {s.kind:<6} {s.utterances:>7} {hours:>7} {voices:>6} "
+                        f"{s.domains:>7}{fail}")
+        speech = [s for s in self.sets if s.kind == "speech"]
+        all_voices = sorted({v for s in speech for v in s.voices})
+        rows.append(f"total speech: {sum(s.utterances for s in speech)} utterances, "
+                    f"{sum(s.hours for s in speech):.3f} h, {len(all_voices)} voices: "
+                    + ", ".join(all_voices))
+        return "\n".join(rows)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _read_corpus(ref: CorpusRef, host, stats: dict[str, dict[str, int]]) -> list[TextRecord]:
+    corpus = host.registry("corpus").build(ref.name, ref.config)
+    records = list(corpus.iter_records())
+    counts = getattr(corpus, "stats", None)
+    stats[ref.name] = dict(counts) if isinstance(counts, TextStats) else {"kept": len(records)}
+    return records
+
+
+def _hash_order(records: list[TextRecord], seed: int) -> list[TextRecord]:
+    return sorted(records, key=lambda r: stable_seed(seed, "split", r.id))
+
+
+def _speech_summary(name: str, manifest: Path, failed: int) -> SetSummary:
+    recs = list(read_speech_manifest(manifest)) if manifest.exists() else []
+    return SetSummary(name=name, kind="speech", utterances=len(recs),
+                      hours=sum(r.duration for r in recs) / 3600.0,
+                      voices=sorted({r.speaker or r.voice for r in recs}),
+                      domains=len({d for r in recs for d in r.domains}), failed=failed,
+                      path=str(manifest))
+
+
+def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummary:
+    return SetSummary(name=name, kind="text", utterances=len(records),
+                      domains=len({d for r in records for d in r.domains}), path=str(path))
+
+
+def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
+    """Build (or complete) the miniature's text and speech sets; see the module docstring."""
+    from ..plugin_host import PluginHost
+
+    cfg = config if isinstance(config, MiniDataConfig) else MiniDataConfig.model_validate(
+        config or {})
+    start = time.perf_counter()
+    root = Path(cfg.data_dir)
+    texts, speech = root / "texts", root / "speech"
+    cache = cfg.cache_dir or str(root / "audio")
+    host = PluginHost(modules=cfg.plugins)
+    stats: dict[str, dict[str, int]] = {}
+
+    narrow = _hash_order(_read_corpus(cfg.narrow_corpus, host, stats), cfg.seed)
+    need = cfg.narrow_train + cfg.narrow_heldout
+    if len(narrow) < need:
+        raise SaladError(f"{cfg.narrow_corpus.name} gave {len(narrow)} texts; the miniature "
+                         f"asks for {need} (narrow_train + narrow_heldout)")
+    narrow_train, narrow_heldout = narrow[:cfg.narrow_train], narrow[cfg.narrow_train:need]
+
+    broad: list[TextRecord] = []
+    for ref in cfg.broad_corpora:
+        broad.extend(_read_corpus(ref, host, stats))
+    broad = _hash_order(broad, cfg.seed)
+    broad_heldout = broad[:cfg.broad_heldout]
+    broad_pool = broad[cfg.broad_heldout:cfg.broad_heldout + cfg.broad_pool]
+
+    sets = {"narrow_train": narrow_train, "narrow_heldout": narrow_heldout,
+            "broad_pool": broad_pool, "broad_heldout": broad_heldout}
+    for name, records in sets.items():
+        write_text_manifest(texts / f"{name}.jsonl", records)
+
+    jobs = [("narrow_train", cfg.train_voices, cfg.augment),
+            ("narrow_heldout", cfg.heldout_voices, None)]
+    summaries = []
+    for name, voices, augment in jobs:
+        if not sets[name]:
+            continue
+        job = SynthesisConfig(
+            input=str(texts / f"{name}.jsonl"), output=str(speech / f"{name}.jsonl"),
+            cache_dir=cache, voices=voices, augment=augment, seed=cfg.seed,
+            workers=cfg.workers, plugins=cfg.plugins, progress=cfg.progress)
+        result = run_synthesis(job)
+        summaries.append(_speech_summary(f"{name}_speech", Path(job.output),
+                                         result.failed + result.skipped_failed))
+    summaries += [_text_summary(f"{n}_text", texts / f"{n}.jsonl", r) for n, r in sets.items()]
+    summary = MiniSummary(data_dir=str(root), sets=summaries,
+                          seconds=time.perf_counter() - start, corpus_stats=stats)
+    write_jsonl_atomic(root / "summary.json", [json.dumps(summary.to_dict(), indent=1)])
+    return summary
