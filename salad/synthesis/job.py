@@ -76,13 +76,19 @@ def _input_failure(err: ManifestLineError) -> dict:
 
 
 def plan_tasks(cfg: SynthesisConfig) -> Iterator[dict]:
-    """One task per (text, voice); a bad input line yields ``{"input_error": ...}``."""
+    """One task per (text, voice); a bad input line yields ``{"input_error": ...}``.
+
+    Voices are dealt round-robin over the manifest's texts (from a seeded offset), so every
+    voice gets an equal share and a rerun on the same manifest assigns the same voices."""
     n = len(cfg.voices)
+    offset = stable_seed(cfg.seed, "voices") % n
+    index = 0
     for item in read_text_manifest(cfg.input):
         if isinstance(item, ManifestLineError):
             yield {"input_error": _input_failure(item)}
             continue
-        start = stable_seed(cfg.seed, "voice", item.id) % n
+        start = (offset + index * cfg.voices_per_text) % n
+        index += 1
         for k in range(cfg.voices_per_text):
             idx = (start + k) % n
             yield {"id": f"{item.id}@{cfg.voices[idx].speaker}", "text_id": item.id,

@@ -1,0 +1,69 @@
+"""prepare_mini end to end on small local corpora with the tone engine (fast), and with the
+real classic voices on a few utterances (slow)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from salad.data import MiniDataConfig, prepare_mini
+from salad.manifests import read_speech_manifest
+
+TONE = str(Path(__file__).resolve().parents[1] / "helpers" / "tone_tts.py")
+
+
+def _corpus(path: Path, n: int, domains: list[str]) -> dict:
+    path.write_text("\n".join(json.dumps({"id": f"{path.stem}{i}", "text": f"Line {i} of "
+                                          f"{path.stem} says something.",
+                                          "domains": [domains[i % len(domains)]]})
+                              for i in range(n)) + "\n")
+    return {"name": "salad.text_file_corpus.v1", "config": {"paths": [str(path)]}}
+
+
+def test_prepare_mini_with_tone_voices(tmp_path, capsys):
+    tone = [{"engine": "test.tone_tts.v1", "voice": v, "label": f"tone-{v}-{k}",
+             "augment": {"gain_db": [-k, 0]} if k else None}
+            for v in ("low", "high") for k in range(4)]
+    cfg = MiniDataConfig(
+        data_dir=str(tmp_path / "mini"), plugins=[TONE], workers=1, progress=False,
+        narrow_corpus=_corpus(tmp_path / "talk.jsonl", 30, ["chat"]),
+        broad_corpora=[_corpus(tmp_path / "a.jsonl", 40, ["x", "y"]),
+                       _corpus(tmp_path / "b.jsonl", 40, ["z"])],
+        narrow_train=16, narrow_heldout=4, broad_pool=50, broad_heldout=10,
+        train_voices=tone, heldout_voices=[{"engine": "test.tone_tts.v1", "voice": "high",
+                                            "label": "tone-heldout"}])
+    summary = prepare_mini(cfg)
+    sets = {s.name: s for s in summary.sets}
+    assert sets["narrow_train_speech"].utterances == 16
+    assert len(sets["narrow_train_speech"].voices) == 8
+    assert sets["narrow_heldout_speech"].voices == ["tone-heldout"]
+    assert sets["broad_pool_text"].utterances == 50 and sets["broad_pool_text"].domains == 3
+    texts = {n: {json.loads(x)["id"] for x in (tmp_path / "mini" / "texts" / f"{n}.jsonl")
+                 .read_text().splitlines()}
+             for n in ("narrow_train", "narrow_heldout", "broad_pool", "broad_heldout")}
+    assert not texts["narrow_train"] & texts["narrow_heldout"]
+    assert not texts["broad_pool"] & texts["broad_heldout"]
+    text = summary.format()
+    assert "narrow_train_speech" in text and "9 voices" in text
+    # Rerun: everything is already done, nothing is synthesized again.
+    again = prepare_mini(cfg)
+    assert [s.utterances for s in again.sets] == [s.utterances for s in summary.sets]
+    speech = list(read_speech_manifest(tmp_path / "mini" / "speech" / "narrow_train.jsonl"))
+    assert all(Path(r.audio).is_file() and r.sample_rate == 16000 for r in speech)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not all(shutil.which(b) for b in ("espeak-ng", "flite", "text2wave")),
+                    reason="espeak-ng, flite and festival Debian packages needed")
+def test_prepare_mini_real_voices(tmp_path):
+    cfg = MiniDataConfig(
+        data_dir=str(tmp_path / "mini"), workers=1, progress=False,
+        narrow_corpus=_corpus(tmp_path / "talk.jsonl", 30, ["chat"]),
+        broad_corpora=[_corpus(tmp_path / "a.jsonl", 20, ["x"])],
+        narrow_train=10, narrow_heldout=2, broad_pool=10, broad_heldout=5)
+    summary = prepare_mini(cfg)
+    train = next(s for s in summary.sets if s.name == "narrow_train_speech")
+    assert train.utterances == 10 and train.failed == 0 and train.hours > 0
