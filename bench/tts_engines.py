@@ -27,6 +27,7 @@ VOICES = {
     "salad.flite_tts.v1": ["kal", "kal16", "awb", "rms", "slt"],
     "salad.festival_tts.v1": ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"],
     "salad.espeak_tts.v1": ["en-us", "en-gb", "en-gb-scotland", "en-us+f3"],
+    "salad.kokoro_tts.v1": ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"],
 }
 
 
@@ -34,13 +35,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--asr", default="tiny.en")
     ap.add_argument("--sentences", type=int, default=len(SENTENCES))
+    ap.add_argument("--engines", nargs="*", default=list(VOICES), help="registry names")
     args = ap.parse_args()
     texts = SENTENCES[: args.sentences]
     asr = WhisperTranscriber(args.asr)
     registry = get_host().registry("tts_engine")
     print(f"{'engine':24} {'voice':24} {'RTF':>7} {'WER':>6}  (ASR {args.asr}, {len(texts)} "
           "sentences)")
-    for name, voices in VOICES.items():
+    for name in args.engines:
+        voices = VOICES[name]
         engine = registry.build(name)
         for voice in voices:
             engine.synthesize("Warm up.", voice)

