@@ -41,6 +41,7 @@ class Layout:
     markers: list[tuple[int, int]]         # (position, START or END)
     teacher_ids: list[int]
     pairs: list[tuple[int, int, int]]      # (student position, teacher position, target token)
+    after_speech: list[bool]               # per pair: does its prefix contain speech?
 
 
 def build_layout(segments: Sequence[Segment], bos_id: int) -> Layout:
@@ -49,6 +50,7 @@ def build_layout(segments: Sequence[Segment], bos_id: int) -> Layout:
     spans: list[tuple[int, int, int]] = []
     markers: list[tuple[int, int]] = []
     pairs: list[tuple[int, int, int]] = []
+    after: list[bool] = []
     for seg in segments:
         if seg.speech:
             markers.append((len(student), START))
@@ -61,9 +63,10 @@ def build_layout(segments: Sequence[Segment], bos_id: int) -> Layout:
             continue
         for tok in seg.tokens:
             pairs.append((len(student) - 1, len(teacher) - 1, tok))
+            after.append(bool(spans))
             student.append(tok)
             teacher.append(tok)
-    return Layout(student, spans, markers, teacher, pairs)
+    return Layout(student, spans, markers, teacher, pairs, after)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Batch:
     teacher_pos: torch.Tensor        # (N,) flat index b * Lt + q predicting the same token
     targets: torch.Tensor            # (N,)
     example_index: torch.Tensor      # (N,) which example each pair belongs to
+    after_speech: torch.Tensor       # (N,) bool: the pair's prefix contains speech
 
     @property
     def n_text_positions(self) -> int:
@@ -103,7 +107,7 @@ def collate(layouts: Sequence[Layout], pad_id: int = 0) -> Batch:
     t_ids, t_mask = _pad([lay.teacher_ids for lay in layouts], pad_id)
     width_s, width_t = s_ids.shape[1], t_ids.shape[1]
     span_index, span_source, marker_index, marker_kind = [], [], [], []
-    s_pos, t_pos, targets, example = [], [], [], []
+    s_pos, t_pos, targets, example, after = [], [], [], [], []
     for b, lay in enumerate(layouts):
         for start, length, feat in lay.speech_spans:
             span_index += [(b, start + i) for i in range(length)]
@@ -116,6 +120,7 @@ def collate(layouts: Sequence[Layout], pad_id: int = 0) -> Batch:
             t_pos.append(b * width_t + tp)
             targets.append(tok)
             example.append(b)
+        after += lay.after_speech
 
     def long(rows, cols=None):
         if cols is not None and not rows:
@@ -124,4 +129,4 @@ def collate(layouts: Sequence[Layout], pad_id: int = 0) -> Batch:
 
     return Batch(s_ids, s_mask, t_ids, t_mask, long(span_index, 2), long(span_source, 2),
                  long(marker_index, 2), long(marker_kind), long(s_pos), long(t_pos),
-                 long(targets), long(example))
+                 long(targets), long(example), torch.tensor(after, dtype=torch.bool))
