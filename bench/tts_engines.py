@@ -1,9 +1,11 @@
 """Synthesis speed and ASR word error per TTS engine/voice on a few sentences.
 
-    python bench/tts_engines.py [--asr tiny.en|base] [--sentences N]
+    python bench/tts_engines.py [--asr tiny.en|base|none] [--sentences N] [--threads N]
+        [--engines NAME ...]
 
 Prints, per engine and voice: real-time factor (synthesis seconds / audio seconds, after the
-first call so that loading is excluded) and corpus WER of the Whisper transcripts.
+first call so that loading is excluded) and corpus WER of the Whisper transcripts
+(``--asr none`` skips ASR). ``--threads`` sets onnxruntime threads of Piper and Kokoro.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ VOICES = {
     "salad.espeak_tts.v1": ["en-us", "en-gb", "en-gb-scotland", "en-us+f3"],
     "salad.kokoro_tts.v1": ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"],
 }
+THREADED = {"salad.piper_tts.v1", "salad.kokoro_tts.v1"}
 
 
 def main() -> None:
@@ -36,15 +39,17 @@ def main() -> None:
     ap.add_argument("--asr", default="tiny.en")
     ap.add_argument("--sentences", type=int, default=len(SENTENCES))
     ap.add_argument("--engines", nargs="*", default=list(VOICES), help="registry names")
+    ap.add_argument("--threads", type=int, default=1, help="Piper/Kokoro onnxruntime threads")
     args = ap.parse_args()
     texts = SENTENCES[: args.sentences]
-    asr = WhisperTranscriber(args.asr)
+    asr = None if args.asr == "none" else WhisperTranscriber(args.asr)
     registry = get_host().registry("tts_engine")
     print(f"{'engine':24} {'voice':24} {'RTF':>7} {'WER':>6}  (ASR {args.asr}, {len(texts)} "
           "sentences)")
     for name in args.engines:
         voices = VOICES[name]
-        engine = registry.build(name)
+        config = {"num_threads": args.threads} if name in THREADED else {}
+        engine = registry.build(name, config)
         for voice in voices:
             engine.synthesize("Warm up.", voice)
             synth_s = audio_s = 0.0
@@ -54,8 +59,10 @@ def main() -> None:
                 audio = engine.synthesize(text, voice)
                 synth_s += time.perf_counter() - t0
                 audio_s += len(audio) / engine.sample_rate
-                pairs.append((text, asr.transcribe(audio, engine.sample_rate)))
-            print(f"{name:24} {voice:24} {synth_s / audio_s:7.3f} {corpus_wer(pairs):6.1%}")
+                if asr is not None:
+                    pairs.append((text, asr.transcribe(audio, engine.sample_rate)))
+            word_error = f"{corpus_wer(pairs):6.1%}" if asr is not None else "     -"
+            print(f"{name:24} {voice:24} {synth_s / audio_s:7.3f} {word_error}")
 
 
 if __name__ == "__main__":
