@@ -170,25 +170,24 @@ class Augmentation(BaseModel):
             raise ValueError("speed: factors must be positive")
         return self
 
-    def draw(self, seed: int) -> dict[str, float | None]:
+    def draw(self, seed: int) -> dict[str, float | int | None]:
         """The concrete parameters ``apply`` uses for ``seed`` (record them in manifests)."""
         rng = np.random.default_rng(seed)
-        params: dict[str, float | None] = {
+        return {
             "speed": float(rng.uniform(*self.speed)),
             "gain_db": float(rng.uniform(*self.gain_db)),
             "snr_db": float(rng.uniform(*self.snr_db)) if self.snr_db else None,
+            "noise_seed": int(rng.integers(0, 2**31 - 1)),
         }
-        params["noise_seed"] = float(rng.integers(0, 2**31 - 1))
-        return params
 
     def apply(self, audio: np.ndarray, sample_rate: int, seed: int) -> np.ndarray:
         del sample_rate  # speed perturbation keeps the rate; kept for a uniform signature
         p = self.draw(seed)
-        out = speed_perturb(audio, p["speed"])  # type: ignore[arg-type]
+        out = speed_perturb(audio, float(p["speed"] or 1.0))
         if p["gain_db"]:
-            out = apply_gain(out, p["gain_db"])  # type: ignore[arg-type]
+            out = apply_gain(out, float(p["gain_db"]))
         if p["snr_db"] is not None:
-            out = add_noise(out, p["snr_db"], np.random.default_rng(int(p["noise_seed"])))
+            out = add_noise(out, float(p["snr_db"]), np.random.default_rng(int(p["noise_seed"])))
         return out
 
 

@@ -35,21 +35,21 @@ def load_text2speech(config: EspnetConfig) -> Any:
         from espnet2.bin.tts_inference import Text2Speech
     except ImportError as exc:
         raise SaladError(f"salad.espnet_tts.v1 needs ESPnet: {_INSTALL}") from exc
-    vocoder = {"vocoder_config": config.vocoder_config, "vocoder_file": config.vocoder_file}
+    common = {"vocoder_config": config.vocoder_config, "vocoder_file": config.vocoder_file,
+              "device": config.device, "seed": config.seed, "always_fix_seed": True}
     if config.train_config is not None:
         for f in (config.train_config, config.model_file):
             if not Path(str(f)).is_file():
                 raise SaladError(f"salad.espnet_tts.v1: file not found: {f}")
         return Text2Speech(train_config=config.train_config, model_file=config.model_file,
-                           device=config.device, **vocoder)
+                           **common)
     try:
         import espnet_model_zoo  # noqa: F401
     except ImportError as exc:
         raise SaladError(f"model_tag {config.model_tag!r} needs espnet_model_zoo: {_INSTALL}"
                          ) from exc
     return Text2Speech.from_pretrained(model_tag=config.model_tag,
-                                       vocoder_tag=config.vocoder_tag, device=config.device,
-                                       **vocoder)
+                                       vocoder_tag=config.vocoder_tag, **common)
 
 
 class EspnetTTS:
@@ -57,7 +57,11 @@ class EspnetTTS:
         self.config = config or EspnetConfig()
         self.sample_rate = self.config.sample_rate
         self._tts = load_text2speech(self.config)
-        self.model_sample_rate = int(self._tts.fs)
+        fs = self.config.model_sample_rate or self._tts.fs
+        if not fs:
+            raise SaladError("salad.espnet_tts.v1: the model does not state its sampling rate; "
+                             "set model_sample_rate in the config")
+        self.model_sample_rate = int(fs)
         self._check_voice(self.config.voice)
 
     def voices(self) -> list[str]:
@@ -68,7 +72,11 @@ class EspnetTTS:
         if c.model_file is not None:
             source = f"file={file_fingerprint(c.model_file)}"
         else:
-            source = f"tag={c.model_tag}|vocoder={c.vocoder_tag}"
+            source = f"tag={c.model_tag}"
+        if c.vocoder_file is not None:
+            source += f"|vocoder={file_fingerprint(c.vocoder_file)}"
+        elif c.vocoder_tag:
+            source += f"|vocoder={c.vocoder_tag}"
         return (f"espnet={_dist_version('espnet')}|torch={_dist_version('torch')}|{source}"
                 f"|seed={c.seed}|sr={self.sample_rate}")
 
@@ -86,7 +94,6 @@ class EspnetTTS:
         kwargs = {}
         if voice.startswith("spk"):
             kwargs["sids"] = np.array([int(voice[3:])])
-        torch.manual_seed(self.config.seed)
         with torch.no_grad():
             out = self._tts(text.strip(), **kwargs)
         wav = out["wav"].detach().cpu().numpy().reshape(-1)

@@ -21,8 +21,10 @@ class EspnetConfig(BaseModel):
     num_speakers: int = Field(1, ge=1, description="> 1 offers voices spk0..spk{N-1} (sids)")
     sample_rate: int = Field(22050, ge=8000, le=48000,
                              description="Output rate (the model's rate is resampled to it)")
+    model_sample_rate: int | None = Field(
+        None, ge=8000, description="Rate the model generates (None = read from the model)")
     device: str = Field("cpu", description="torch device")
-    seed: int = Field(0, description="torch seed set before each utterance (reproducible)")
+    seed: int = Field(0, description="Random seed fixed before each utterance (reproducible)")
 
     @model_validator(mode="after")
     def _source(self) -> EspnetConfig:
