@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # sox: audio tools; espeak-ng, flite, festival + festvox-*: the classic TTS engines
-# (salad.espeak_tts.v1, salad.flite_tts.v1, salad.festival_tts.v1) used by tests and data prep.
+# (salad.espeak_tts.v1, salad.flite_tts.v1, salad.festival_tts.v1) used by tests and data prep;
+# wordnet-base, fortunes, dict-gcide: text corpora (salad.*_corpus.v1).
 DEBS=(sox espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
       wordnet-base fortunes dict-gcide)
 missing=()
