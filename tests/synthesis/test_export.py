@@ -20,7 +20,7 @@ def manifest(tmp_path_factory):
 
 
 def test_lhotse_cuts(manifest):
-    pytest.importorskip("lhotse", reason="lhotse not installed (pip install 'salad-speech[lhotse]')")
+    pytest.importorskip("lhotse", reason="lhotse missing: pip install 'salad-speech[lhotse]'")
     cuts = to_lhotse_cuts(manifest)
     assert len(cuts) == 4
     cut = next(iter(cuts))
