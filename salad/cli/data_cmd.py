@@ -98,3 +98,6 @@ def cmd_corpus(args) -> int:
     stats = getattr(corpus, "stats", None)
     print(f"{args.name}: {n} texts -> {args.output}" + (f" ({stats.summary()})" if stats else ""))
     return 0
+
+
+add_commands = add_data_commands  # same name as the other command modules use
