@@ -159,3 +159,32 @@ def load_ct2_encoder_weights(model: str, cache_dir: Path | None = None) -> Encod
         if os.path.exists(tmp):
             os.unlink(tmp)
     return weights
+
+
+def ct2_model_dir(model: str, cache_dir: Path | None = None) -> Path:
+    """A directory CTranslate2 / faster-whisper can load. Split packaged models are joined once
+    into the cache (atomic write); single-file models are used where they are."""
+    import shutil
+
+    files = model_files(model)
+    if len(files) == 1:
+        return files[0].parent
+    dest = (cache_dir or default_cache_dir()) / "whisper_ct2_models" / _stat_key(files)
+    if (dest / "model.bin").is_file():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json"):
+        src = files[0].parent / name
+        if src.is_file():
+            shutil.copyfile(src, dest / name)
+    fd, tmp = tempfile.mkstemp(dir=dest, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for f in files:
+                with open(f, "rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 22)
+        os.replace(tmp, dest / "model.bin")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest
