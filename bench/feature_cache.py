@@ -2,7 +2,7 @@
 a speech manifest, and the time to read the cached frames back.
 
     python bench/feature_cache.py [--encoder salad.whisper_ct2_encoder.v1] [--model base]
-                                  [--utterances 24]
+                                  [--utterances 24] [--threads N]
 
 Speech is made with Debian espeak-ng (two voices); the cache lives in a temporary folder.
 """
@@ -51,7 +51,12 @@ def main() -> None:
     ap.add_argument("--encoder", default="salad.whisper_ct2_encoder.v1")
     ap.add_argument("--model", default="base", help="model config value of the encoder")
     ap.add_argument("--utterances", type=int, default=24)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     config = {"model": args.model} if args.encoder != "salad.fbank_encoder.v1" else {}
     encoder = get_host().registry("speech_encoder").get(args.encoder).build(config)
     with tempfile.TemporaryDirectory() as tmp:

@@ -201,19 +201,35 @@ def precompute_manifest(manifest: str | Path, encoder, cache_root: str | Path, *
 
 
 class ManifestFeatures:
-    """``ids -> [frames (T, D)]`` over a precomputed cache (the trainer's feature lookup)."""
+    """``ids -> [frames (T, D)]`` over a precomputed cache (the trainer's feature lookup).
+    With ``keep_in_memory`` each utterance is read from disk once."""
 
-    def __init__(self, cache: FeatureCache, index: dict[str, str]):
+    def __init__(self, cache: FeatureCache, index: dict[str, str], keep_in_memory: bool = True):
         self.cache = cache
         self.index = index
+        self._memory: dict[str, torch.Tensor] | None = {} if keep_in_memory else None
+
+    def _load(self, rid: str) -> torch.Tensor:
+        if self._memory is not None and rid in self._memory:
+            return self._memory[rid]
+        key = self.index.get(rid)
+        frames = self.cache.get(key) if key else None
+        if frames is None:
+            raise SaladError(f"no cached features for utterance {rid!r}; "
+                             "run the feature precompute step first")
+        if self._memory is not None:
+            self._memory[rid] = frames
+        return frames
 
     def __call__(self, ids: Sequence[str]) -> list[torch.Tensor]:
-        out = []
-        for rid in ids:
-            key = self.index.get(rid)
-            frames = self.cache.get(key) if key else None
-            if frames is None:
-                raise SaladError(f"no cached features for utterance {rid!r}; "
-                                 "run the feature precompute step first")
-            out.append(frames)
+        return [self._load(rid) for rid in ids]
+
+    def lengths(self) -> dict[str, int]:
+        """Frame count per utterance, read from the safetensors headers only."""
+        from safetensors import safe_open
+
+        out = {}
+        for rid, key in self.index.items():
+            with safe_open(str(self.cache.path(key)), framework="pt") as fh:
+                out[rid] = int(fh.get_slice("frames").get_shape()[0])
         return out

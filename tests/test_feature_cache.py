@@ -90,5 +90,6 @@ def test_precompute_manifest_is_resumable_and_counts_failures(tmp_path):
     frames = lookup(["u1", "u0"])
     # u1: 8000 samples written as 22.05 kHz -> 5805 samples at 16 kHz -> 19 frames
     assert frames[0].shape[0] == 19 and frames[1].shape[0] == 21
+    assert lookup.lengths() == {"u0": 21, "u1": 19, "u2": 31, "u3": 26}
     with pytest.raises(SaladError, match="no cached features for utterance 'bad'"):
         lookup(["bad"])
