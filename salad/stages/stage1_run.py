@@ -24,8 +24,7 @@ def _features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
         for where, error in report.failed:
             ctx.note(f"  - skipped {where}: {error}")
         index.update(report.index)
-    cache = FeatureCache(cache_root, encoder.cache_key())
-    return ManifestFeatures(cache, index), index
+    return ManifestFeatures(FeatureCache(cache_root, encoder.cache_key()), index)
 
 
 def run(ctx: RunContext, cfg) -> None:
@@ -33,9 +32,8 @@ def run(ctx: RunContext, cfg) -> None:
     torch.manual_seed(cfg.seed)
     encoder = v.build("encoder")
     train_path, held_path = Path(cfg.train_manifest), Path(cfg.heldout_manifest)
-    features, index = _features(ctx, encoder, [train_path, held_path], cfg.feature_cache)
-    lengths = {rid: frames.shape[0] for rid, frames in
-               zip(index, features(list(index)))}
+    features = _features(ctx, encoder, [train_path, held_path], cfg.feature_cache)
+    lengths = features.lengths()
     usable = {rid for rid, n in lengths.items() if n <= cfg.max_frames}
     dropped = len(lengths) - len(usable)
     if dropped:

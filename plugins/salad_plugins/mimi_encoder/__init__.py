@@ -1,0 +1,1 @@
+"""Mimi speech encoder (the paper's encoder) for online users."""

@@ -1,0 +1,1 @@
+"""Causal Transformer adapter (the paper's adapter shape)."""

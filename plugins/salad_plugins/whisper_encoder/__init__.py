@@ -1,0 +1,1 @@
+"""Whisper speech encoders: packaged CTranslate2 models converted to PyTorch, and HF models."""
