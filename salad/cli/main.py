@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import plugins_cmd, recipe_cmd
+from . import data_cmd, plugins_cmd, recipe_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     plugins_cmd.add_commands(sub)
     recipe_cmd.add_commands(sub)
+    data_cmd.add_commands(sub)
     return parser
 
 

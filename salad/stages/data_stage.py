@@ -1,0 +1,13 @@
+"""The ``prepare_data`` stage: build (or complete) the miniature's text and speech sets."""
+
+from __future__ import annotations
+
+from ..data.mini import MiniDataConfig
+from . import StageDef
+
+PREPARE_DATA = StageDef(
+    name="prepare_data",
+    config=MiniDataConfig,
+    run="salad.stages.data_run:run",
+    summary="Build the narrow speech, held-out speech and broad text sets (resumable).",
+)
