@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from salad_plugins.causal_lm import ports
 
 from salad.errors import SaladError
-from salad_plugins.causal_lm import ports
 
 
 @pytest.mark.parametrize("name", ["salad.gguf_lm.v1", "salad.hf_lm.v1"])

@@ -93,6 +93,7 @@ def save_entry(model, tokenizer, entry: Path, meta: dict) -> None:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / _DONE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shareable like any other
         try:
             os.replace(tmp, entry)
         except OSError:

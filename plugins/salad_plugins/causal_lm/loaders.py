@@ -38,9 +38,10 @@ def _wrap(model, tokenizer, config, source: str, bos_id: int | None):
 
 
 # -- GGUF ----------------------------------------------------------------------------------------
-def packaged_gguf(name: str, cache_dir: Path) -> Path:
+def packaged_gguf(name: str, cache_dir: Path | None = None) -> Path:
     """Path of a packaged model's GGUF file (assembling Gemma's chunks into ``cache_dir``)."""
     spec = PACKAGED[name]
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     found = importlib.util.find_spec(spec.module)
     if found is None or not found.submodule_search_locations:
         raise SaladError(f"salad.gguf_lm.v1: model {name!r} needs the {spec.package} package: "
