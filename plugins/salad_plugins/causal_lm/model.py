@@ -72,6 +72,7 @@ class CausalLM:
         self._embedding = model.get_input_embeddings()
         self.module: torch.nn.Module = model
         self.training = "full"
+        model.train()  # trainable modes start in train mode; freeze() switches to eval
         if training == "lora":
             self._add_lora(lora)
         elif training == "frozen":
