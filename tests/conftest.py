@@ -40,3 +40,23 @@ def fake_distribution(tmp_path):
         return {"PYTHONPATH": path}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_lm_dir(tmp_path_factory) -> Path:
+    """A tiny random Llama checkpoint + tokenizer on disk (loaded through salad.hf_lm.v1)."""
+    from salad_plugins.causal_lm.tiny import write_tiny_llama
+
+    return write_tiny_llama(tmp_path_factory.mktemp("tiny_llama"))
+
+
+@pytest.fixture
+def tiny_lm(tiny_lm_dir):
+    """``tiny_lm(kind="teacher_lm" | "student_lm", **config)`` builds the tiny LM."""
+    from salad.plugin_host import get_host
+
+    def build(kind: str = "teacher_lm", **config):
+        return get_host().registry(kind).build("salad.hf_lm.v1",
+                                               {"model": str(tiny_lm_dir), **config})
+
+    return build

@@ -7,8 +7,6 @@ import torch
 from salad.speech.interleave import END, START, Segment, build_layout, collate
 from salad.speech.model import SpeechLM, teacher_logits
 
-from .tiny_models import TinyLM
-
 
 def _segments(lm, speech=(False, True, False)):
     texts = ["hello there", " how are you", " fine thanks"]
@@ -17,8 +15,8 @@ def _segments(lm, speech=(False, True, False)):
             for t, s in zip(toks, speech)]
 
 
-def test_layout_pairs_predict_the_same_token():
-    lm = TinyLM()
+def test_layout_pairs_predict_the_same_token(tiny_lm):
+    lm = tiny_lm()
     segs = _segments(lm)
     lay = build_layout(segs, bos_id=0)
     # teacher sees all text; student has markers + 3 frames instead of segment 2's tokens
@@ -36,8 +34,8 @@ def test_layout_pairs_predict_the_same_token():
     assert first_after[0] == lay.markers[1][0]
 
 
-def test_text_only_student_matches_teacher_logits():
-    lm = TinyLM()
+def test_text_only_student_matches_teacher_logits(tiny_lm):
+    lm = tiny_lm()
     layouts = [build_layout(_segments(lm, (False, False, False)), 0),
                build_layout(_segments(lm, (False, False))[:2], 0)]
     batch = collate(layouts)
@@ -49,8 +47,8 @@ def test_text_only_student_matches_teacher_logits():
     assert torch.allclose(s, t, atol=1e-5)
 
 
-def test_speech_spans_filled_from_adapter_outputs():
-    lm = TinyLM()
+def test_speech_spans_filled_from_adapter_outputs(tiny_lm):
+    lm = tiny_lm("student_lm", training="full")
 
     class Adapter(torch.nn.Module):
         def forward(self, frames, lengths):

@@ -14,8 +14,6 @@ from salad.training.config import Stage1Config
 from salad.training.data import ExampleBuilder, Utterance, windows
 from salad.training.stage1 import Stage1Trainer, held_out_examples
 
-from .tiny_models import TinyLM
-
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "log", "big",
          "small", "red", "blue"]
 
@@ -36,7 +34,7 @@ def _features(utts, dim=16):
     return table
 
 
-def _setup(tmp_path, loss_cfg=None, **overrides):
+def _setup(tmp_path, tiny_lm, loss_cfg=None, **overrides):
     train, held = _corpus(48, 1), _corpus(16, 2)
     feats = _features(train + held)
     values = dict(train_manifest="-", heldout_manifest="-", steps=8, batch_size=4,
@@ -44,14 +42,12 @@ def _setup(tmp_path, loss_cfg=None, **overrides):
                   bf16=False, lr_adapter=3e-3, lr_lm=1e-4)
     cfg = Stage1Config(**{**values, **overrides})
     torch.manual_seed(0)
-    teacher = TinyLM(seed=0)
-    student = TinyLM(seed=0)
-    for p in teacher.module.parameters():
-        p.requires_grad_(False)
+    teacher = tiny_lm("teacher_lm")
+    student = tiny_lm("student_lm", training="full")
     host = get_host()
     adapter = host.registry("adapter").build(
-        "salad.mlp_adapter.v1", {"input_dim": 16, "output_dim": 32, "downsample": 2,
-                                 "hidden_dim": 32})
+        "salad.mlp_adapter.v1", {"input_dim": 16, "output_dim": student.hidden_size,
+                                 "downsample": 2, "hidden_dim": 32})
     model = SpeechLM(adapter, student)
     loss = host.registry("loss").build("salad.distill_mix.v1", loss_cfg or {"alpha": 1.0})
     scorer = host.registry("misalignment_scorer").build("salad.kl_misalignment.v1")
@@ -61,8 +57,8 @@ def _setup(tmp_path, loss_cfg=None, **overrides):
                          lambda ids: [feats[i] for i in ids], tmp_path)
 
 
-def test_training_lowers_misalignment_and_saves_checkpoints(tmp_path):
-    trainer = _setup(tmp_path, steps=24, eval_every=12, checkpoint_every=12)
+def test_training_lowers_misalignment_and_saves_checkpoints(tmp_path, tiny_lm):
+    trainer = _setup(tmp_path, tiny_lm, steps=24, eval_every=12, checkpoint_every=12)
     summary = trainer.run(progress=False)
     history = summary["history"]
     assert [h["step"] for h in history] == [0, 12, 24]
@@ -73,12 +69,12 @@ def test_training_lowers_misalignment_and_saves_checkpoints(tmp_path):
     assert (tmp_path / "teacher_topk.safetensors").exists()
 
 
-def test_killed_and_resumed_run_matches_uninterrupted(tmp_path):
-    full = _setup(tmp_path / "a")
+def test_killed_and_resumed_run_matches_uninterrupted(tmp_path, tiny_lm):
+    full = _setup(tmp_path / "a", tiny_lm)
     full_summary = full.run(progress=False)
-    part = _setup(tmp_path / "b")
+    part = _setup(tmp_path / "b", tiny_lm)
     part.run(stop_after=3, progress=False)  # "killed" after 3 steps (checkpoint at step 2)
-    resumed = _setup(tmp_path / "b")
+    resumed = _setup(tmp_path / "b", tiny_lm)
     resumed_summary = resumed.run(progress=False)
     assert resumed_summary["step"] == full_summary["step"] == 8
     a = dict(full.model.named_parameters())
@@ -89,9 +85,9 @@ def test_killed_and_resumed_run_matches_uninterrupted(tmp_path):
     assert h_res == pytest.approx(h_full, abs=1e-6)
 
 
-def test_dense_teacher_matches_topk_cache_direction(tmp_path):
-    dense = _setup(tmp_path / "dense", teacher_topk=0)
-    topk = _setup(tmp_path / "topk", teacher_topk=64)
+def test_dense_teacher_matches_topk_cache_direction(tmp_path, tiny_lm):
+    dense = _setup(tmp_path / "dense", tiny_lm, teacher_topk=0)
+    topk = _setup(tmp_path / "topk", tiny_lm, teacher_topk=64)
     for t in (dense, topk):
         t.run(progress=False)
     assert not (tmp_path / "dense" / "teacher_topk.safetensors").exists()
@@ -100,8 +96,8 @@ def test_dense_teacher_matches_topk_cache_direction(tmp_path):
     assert md < dense.history[0]["misalignment"] and mt < topk.history[0]["misalignment"]
 
 
-def test_nll_only_needs_no_teacher(tmp_path):
-    trainer = _setup(tmp_path, loss_cfg={"alpha": 0.0})
+def test_nll_only_needs_no_teacher(tmp_path, tiny_lm):
+    trainer = _setup(tmp_path, tiny_lm, loss_cfg={"alpha": 0.0})
     assert not trainer.loss.needs_teacher
     trainer.run(progress=False)
     assert not (tmp_path / "teacher_topk.safetensors").exists()

@@ -25,7 +25,8 @@ class Stage1Config(BaseModel):
     decay_fraction: float = Field(0.2, ge=0.0, le=1.0,
                                   description="Linear decay to zero over this last share of steps")
     clip_norm: float = Field(1.0, gt=0)
-    bf16: bool = Field(True, description="bfloat16 autocast for the student forward")
+    bf16: bool = Field(False, description="bfloat16 autocast for the student forward (faster "
+                                          "only on CPUs/GPUs with native bf16 matmul)")
     teacher_topk: int = Field(64, ge=0,
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")
