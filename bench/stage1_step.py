@@ -1,0 +1,133 @@
+"""Stage I training step: optimized path vs a naive path, measured in one run.
+
+    python bench/stage1_step.py [--recipe recipes/mini/mini.yaml] [--batch 8] [--steps 3]
+
+Optimized (what the trainer does): encoder frames read from the feature cache, teacher targets
+read from the top-k cache, vocabulary logits only at the positions whose next token is text.
+Naive: audio decoded and encoded every step, the teacher recomputed every step, and vocabulary
+logits for every position of both sequences. Both paths train the same model on the same
+batches; the script prints tokens/s of each, their ratio, and the peak memory of the process.
+Needs the miniature data (`salad data prepare-mini`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from salad.audio import read_audio
+from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+from salad.recipe import validate_recipe
+from salad.speech.interleave import collate
+from salad.speech.model import SpeechLM
+from salad.speech.teacher import kl_topk
+from salad.training.data import (
+    ExampleBuilder,
+    assign_modalities,
+    modality_rng,
+    pad_frames,
+    read_manifest,
+    windows,
+)
+from salad.training.schedule import build_optimizer
+from salad.training.teacher_cache import TeacherCache
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recipe", default="recipes/mini/mini.yaml")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--steps", type=int, default=3)
+    args = ap.parse_args()
+    v = validate_recipe(args.recipe)
+    stage_cfg = next(cfg for spec, cfg in v.stage_configs if spec.name == "stage1")
+    manifest = Path(stage_cfg.train_manifest)
+    rows = [json.loads(line) for line in manifest.open()][: args.batch * args.steps * 3]
+    tmp = Path(tempfile.mkdtemp())
+    sub = tmp / "manifest.jsonl"
+    sub.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    audio_of = {r["id"]: r["audio"] for r in rows}
+
+    encoder = v.build("encoder")
+    report = precompute_manifest(sub, encoder, stage_cfg.feature_cache, progress=False)
+    features = ManifestFeatures(FeatureCache(stage_cfg.feature_cache, encoder.cache_key()),
+                                report.index)
+    teacher, student, adapter = v.build("teacher"), v.build("student"), v.build("adapter")
+    torch.manual_seed(0)
+    model = SpeechLM(adapter, student)
+    optimizer = build_optimizer(model, stage_cfg)
+    builder = ExampleBuilder(student, adapter.downsample, features.lengths())
+    wins = windows(read_manifest(sub), stage_cfg.utterances_per_example)
+    cache = TeacherCache.build(teacher, builder, wins, stage_cfg.teacher_topk,
+                               tmp / "topk.safetensors", "bench")
+
+    def batch_for(step):
+        ids = [(step * args.batch + i) % len(wins) for i in range(args.batch)]
+        speech_ids: list[str] = []
+        layouts = [builder.layout(wins[i], assign_modalities(
+            len(wins[i]), modality_rng(0, 0, i), stage_cfg.speech_prob, 0.0), speech_ids)
+            for i in ids]
+        return ids, collate(layouts), speech_ids
+
+    def optimized(step):
+        ids, batch, speech_ids = batch_for(step)
+        frames, lengths = pad_frames(features(speech_ids))
+        logits = model.student_logits(batch, frames, lengths)
+        loss = kl_topk(logits.float(), cache.lookup(ids, batch))
+        return loss, batch
+
+    def naive(step):
+        ids, batch, speech_ids = batch_for(step)
+        waves = [torch.from_numpy(read_audio(audio_of[i], encoder.sample_rate)[0])
+                 for i in speech_ids]
+        frames, lengths = encoder.encode(*_pad_waves(waves))
+        emb = model.student_inputs(batch, frames, lengths)
+        hidden = student.hidden_states(emb, batch.student_mask)
+        all_logits = student.logits(hidden.reshape(-1, hidden.shape[-1]))  # every position
+        with torch.no_grad():
+            t_hidden = teacher.hidden_states(teacher.embed(batch.teacher_ids),
+                                             batch.teacher_mask)
+            t_all = teacher.logits(t_hidden.reshape(-1, t_hidden.shape[-1]))
+        s = F.log_softmax(all_logits[batch.student_pos].float(), -1)
+        t = F.log_softmax(t_all[batch.teacher_pos].float(), -1)
+        loss = F.kl_div(s, t, log_target=True, reduction="none").sum(-1).mean()
+        return loss, batch
+
+    results = {}
+    for name, fn in (("optimized", optimized), ("naive", naive)):
+        tokens, seconds = 0, 0.0
+        for step in range(args.steps + 1):
+            start = time.perf_counter()
+            loss, batch = fn(step)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            took = time.perf_counter() - start
+            if step > 0:  # the first step warms up allocators and caches
+                tokens += int(batch.student_mask.sum())
+                seconds += took
+        results[name] = tokens / seconds
+        print(f"{name:>9}: {results[name]:7.1f} student positions/s "
+              f"({args.steps} steps of batch {args.batch})")
+    print(f"ratio optimized / naive: {results['optimized'] / results['naive']:.2f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"peak memory (max RSS): {peak:.2f} GiB")
+
+
+def _pad_waves(waves):
+    lengths = torch.tensor([len(w) for w in waves])
+    out = torch.zeros(len(waves), int(lengths.max()))
+    for i, w in enumerate(waves):
+        out[i, : len(w)] = w
+    return out, lengths
+
+
+if __name__ == "__main__":
+    main()
