@@ -15,11 +15,26 @@ from .errors import (
 from .hookspecs import hookimpl
 from .items import BenchmarkItem, ClusteringResult, TextRecord
 from .kinds import KINDS
-from .plugin_host import PluginHost, get_host
 from .records import ComponentRecord
-from .recipe import ValidatedRecipe, load_recipe, validate_recipe
 
 __version__ = "0.1.0"
+
+# Loaded on first use so that plugin hook modules (which import ``salad``) stay light.
+_LAZY = {
+    "PluginHost": "plugin_host",
+    "get_host": "plugin_host",
+    "ValidatedRecipe": "recipe",
+    "load_recipe": "recipe",
+    "validate_recipe": "recipe",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'salad' has no attribute {name!r}")
 
 __all__ = [
     "KINDS",

@@ -27,8 +27,8 @@ class ComponentRecord:
     version:  the implementation's version string.
     config:   pydantic model class with ``extra="forbid"``; its defaults form a small working setup.
     factory:  builds the component from a validated config instance. Either a callable (which
-              imports heavy modules inside its body) or a ``"module:attribute"`` string imported only
-              when the component is built.
+              imports heavy modules inside its body) or a ``"module:attribute"``
+              string imported only when the component is built.
     summary:  one line for ``salad plugins list``.
     ports:    optional function of the validated config returning the component's declared
               interface (``output_dim``, ``input_dim``, ``sample_rate``, ``tokenizer``, ...). The

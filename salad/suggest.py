@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+
+_VERSIONED = re.compile(r"^(?:[a-z0-9_]+\.)?(?P<stem>.+?)(?:\.v\d+)?$")
+
+
+def _stem(name: str) -> str:
+    """``salad.piper_tts.v1`` -> ``piper_tts``: registry names share prefix and suffix, so
+    similarity is judged on the distinctive middle part."""
+    m = _VERSIONED.match(name)
+    return m.group("stem") if m else name
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    candidates = list(candidates)
-    hits = difflib.get_close_matches(word, candidates, n=n, cutoff=0.6)
-    if not hits:
-        # Registry names share long prefixes ("salad."), so also compare the distinctive part.
-        stem = word.split(".")[-2] if word.count(".") >= 2 else word
-        by_stem = {c: c.split(".")[-2] if c.count(".") >= 2 else c for c in candidates}
-        hits = [c for c in candidates if by_stem[c] in difflib.get_close_matches(
-            stem, list(by_stem.values()), n=n, cutoff=0.6)]
+    candidates = list(dict.fromkeys(candidates))
+    exact_stem = [c for c in candidates if _stem(c) == _stem(word)]
+    if exact_stem:
+        return exact_stem[:n]
+    stems: dict[str, list[str]] = {}
+    for c in candidates:
+        stems.setdefault(_stem(c), []).append(c)
+    hits = [c for s in difflib.get_close_matches(_stem(word), list(stems), n=n, cutoff=0.6)
+            for c in stems[s]]
     return hits[:n]
 
 

@@ -87,8 +87,18 @@ def load_recipe(
         raise RecipeError(problems, where)
     try:
         conf = OmegaConf.create(raw)
-        if overrides:
-            conf = OmegaConf.merge(conf, OmegaConf.from_dotlist(list(overrides)))
+    except OmegaConfBaseException as exc:
+        raise RecipeError([Problem("", f"cannot read: {exc}")], where) from None
+    for override in overrides:
+        key, _, value = override.partition("=")
+        try:
+            OmegaConf.update(conf, key.strip(), yaml.safe_load(value), merge=True)
+        except (OmegaConfBaseException, yaml.YAMLError, TypeError, ValueError, KeyError,
+                IndexError) as exc:
+            problems.append(Problem(key.strip(), f"cannot apply override {override!r}: {exc}"))
+    if problems:
+        raise RecipeError(problems, where)
+    try:
         data = OmegaConf.to_container(conf, resolve=True)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", "") or ""

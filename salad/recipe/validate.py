@@ -60,6 +60,9 @@ class _Collector:
         self.host = host
         self.problems: list[Problem] = []
         self.resolved: dict[str, list[ResolvedComponent]] = {}
+        # Components whose config had errors, kept (with the bad keys dropped) so that
+        # cross-component checks still run and report everything in one pass.
+        self._partial: dict[str, list[ResolvedComponent]] = {}
 
     def add(self, loc: str, message: str) -> None:
         self.problems.append(Problem(loc, message, self.loaded.line_of(loc)))
@@ -109,18 +112,38 @@ class _Collector:
             config = record.make_config(spec.config)
         except ValidationError as exc:
             self.extend(problems_from_validation(exc, f"{loc}.config", record.config))
+            config = self._config_without_bad_keys(record, spec.config, exc)
+            if config is None:
+                return
+            # Keep checking the rest (ports) with the keys that were valid, but do not
+            # return a resolved component for an invalid config.
+            self._partial.setdefault(slot, []).append(ResolvedComponent(
+                slot, loc, kind, record, config, self._ports(loc, record, config) or {}))
             return
+        ports = self._ports(loc, record, config)
+        if ports is not None:
+            self.resolved.setdefault(slot, []).append(
+                ResolvedComponent(slot, loc, kind, record, config, ports))
+
+    def _ports(self, loc: str, record: ComponentRecord, config: BaseModel) -> dict | None:
         try:
-            ports = record.declared_ports(config)
+            return record.declared_ports(config)
         except Exception as exc:  # a plugin bug; report, do not crash validation
             self.add(loc, f"{record.name}: declaring ports failed: {type(exc).__name__}: {exc}")
-            return
-        self.resolved.setdefault(slot, []).append(
-            ResolvedComponent(slot, loc, kind, record, config, ports))
+            return None
+
+    @staticmethod
+    def _config_without_bad_keys(record: ComponentRecord, values: dict,
+                                 exc: ValidationError) -> BaseModel | None:
+        bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+        try:
+            return record.make_config({k: v for k, v in values.items() if k not in bad})
+        except ValidationError:
+            return None
 
     # -- cross-component -------------------------------------------------------------------
     def _single(self, slot: str) -> ResolvedComponent | None:
-        found = self.resolved.get(slot) or []
+        found = (self.resolved.get(slot) or []) + (self._partial.get(slot) or [])
         return found[0] if len(found) == 1 else None
 
     def port_rules(self, recipe_fields: dict[str, Any]) -> None:
@@ -207,5 +230,6 @@ def validate_recipe(
     col.port_rules(data)
     stage_configs = col.stages(data.get("stages"))
     if col.problems or recipe is None:
-        raise RecipeError(col.problems, where)
+        ordered = sorted(col.problems, key=lambda p: (p.line is None, p.line or 0))
+        raise RecipeError(ordered, where)
     return ValidatedRecipe(recipe, loaded, host, col.resolved, stage_configs)

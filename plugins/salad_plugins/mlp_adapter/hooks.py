@@ -9,7 +9,7 @@ class MLPAdapterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input_dim: int = Field(512, ge=1, description="Encoder frame size (Whisper base: 512)")
     output_dim: int = Field(576, ge=1, description="LM hidden size (SmolLM2-135M: 576)")
-    downsample: int = Field(4, ge=1, description="Frames stacked into one output (50 Hz -> 12.5 Hz)")
+    downsample: int = Field(4, ge=1, description="Frames stacked per output (50 -> 12.5 Hz)")
     hidden_dim: int = Field(1024, ge=1, description="Width of the hidden layer")
     dropout: float = Field(0.0, ge=0.0, lt=1.0)
 

@@ -1,0 +1,1 @@
+"""Spherical k-means clustering backend for SALAD (example third-party plugin)."""

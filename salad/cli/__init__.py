@@ -1,0 +1,1 @@
+"""The ``salad`` command line."""

@@ -1,0 +1,209 @@
+"""Run directories and stage execution.
+
+A run directory holds everything needed to understand and repeat a run: the resolved recipe
+(every default filled in), the plugins and versions used, the git revision, a status file that
+makes runs resumable stage by stage, metrics (JSONL) and a Markdown report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import SaladError
+from .recipe import ValidatedRecipe, dump_yaml
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def git_revision(where: Path | None = None) -> dict[str, Any]:
+    """The git revision of the SALAD source tree (or ``unknown`` outside a checkout)."""
+    where = where or Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               check=True, timeout=10).stdout.strip()
+        return {"revision": rev, "dirty": bool(dirty), "salad_version": __version__}
+    except (OSError, subprocess.SubprocessError):
+        return {"revision": "unknown", "dirty": None, "salad_version": __version__}
+
+
+def resolved_recipe(validated: ValidatedRecipe) -> dict[str, Any]:
+    """The recipe as plain data with every component and stage config fully expanded."""
+    data = validated.recipe.model_dump(mode="json")
+    for slot, comps in validated.components.items():
+        expanded = [{"name": c.record.name,
+                     **({"kind": c.kind} if c.kind != _default_kind(slot) else {}),
+                     "config": c.config.model_dump(mode="json")} for c in comps]
+        data["components"][slot] = expanded if isinstance(
+            validated.recipe.components[slot], list) else expanded[0]
+    data["stages"] = [{"name": spec.name, "config": cfg.model_dump(mode="json")}
+                      for spec, cfg in validated.stage_configs]
+    return data
+
+
+def _default_kind(slot: str) -> str | None:
+    from .recipe import SLOT_KINDS
+
+    return SLOT_KINDS.get(slot)
+
+
+@dataclass
+class RunContext:
+    """What a stage gets: the run directory, the validated recipe and a metrics logger."""
+
+    run_dir: Path
+    validated: ValidatedRecipe
+    stage: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def recipe(self):
+        return self.validated.recipe
+
+    def stage_dir(self, name: str | None = None) -> Path:
+        path = self.run_dir / (name or self.stage)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def log_metrics(self, step: int | None = None, **values: Any) -> None:
+        row = {"time": time.time(), "stage": self.stage, "step": step, **values}
+        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    def note(self, line: str) -> None:
+        """Add a line to this stage's section of the run report."""
+        self.notes.append(line)
+
+
+class Run:
+    """Creates (or reopens) a run directory and executes the recipe's stages in order."""
+
+    STATUS = "status.json"
+
+    def __init__(self, validated: ValidatedRecipe, run_dir: Path | None = None):
+        self.validated = validated
+        if run_dir is None:
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            run_dir = Path(validated.recipe.output_dir) / f"{validated.recipe.name}-{stamp}"
+        self.run_dir = Path(run_dir)
+        self.status: dict[str, Any] = {"stages": {}}
+        status_path = self.run_dir / self.STATUS
+        if status_path.exists():
+            self.status = json.loads(status_path.read_text(encoding="utf-8"))
+            self._check_same_recipe()
+
+    def _check_same_recipe(self) -> None:
+        old = self.run_dir / "recipe.yaml"
+        new = dump_yaml(resolved_recipe(self.validated))
+        if old.exists() and old.read_text(encoding="utf-8") != new:
+            raise SaladError(
+                f"{self.run_dir} was created from a different recipe; resuming it would mix "
+                f"results. Use a new run directory, or compare with: diff {old} <(salad config "
+                "show RECIPE --resolved)")
+
+    def write_metadata(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.run_dir / "recipe.yaml", dump_yaml(resolved_recipe(self.validated)))
+        host = self.validated.host
+        atomic_write_json(self.run_dir / "plugins.json", {
+            "components": [
+                {"slot": c.slot, "name": c.record.name, "kind": c.kind,
+                 "version": c.record.version, "distribution": c.record.distribution,
+                 "plugin": c.record.entry_point}
+                for comps in self.validated.components.values() for c in comps],
+            "plugins_loaded": [vars(p) for p in host.plugins.values()],
+            "plugin_failures": [{"plugin": f.plugin, "entry_point": f.entry_point,
+                                 "error": f.error} for f in host.failures],
+        })
+        atomic_write_json(self.run_dir / "environment.json", {
+            "git": git_revision(), "python": platform.python_version(),
+            "platform": platform.platform(), "overrides": self.validated.loaded.overrides,
+            "recipe_file": str(self.validated.loaded.path or ""),
+        })
+
+    def _save_status(self) -> None:
+        atomic_write_json(self.run_dir / self.STATUS, self.status)
+
+    def execute(self, echo=print) -> Path:
+        from .stages import STAGES
+
+        self.write_metadata()
+        stages = self.validated.stage_configs
+        if not stages:
+            echo("recipe lists no stages: run directory written, nothing to execute")
+        for spec, config in stages:
+            done = self.status["stages"].get(spec.name, {})
+            if done.get("state") == "done":
+                echo(f"stage {spec.name}: already done in {self.run_dir}, skipped")
+                continue
+            stage = STAGES[spec.name]
+            module_name, _, func_name = stage.run.partition(":")
+            run_fn = getattr(importlib.import_module(module_name), func_name)
+            ctx = RunContext(self.run_dir, self.validated, stage=spec.name)
+            echo(f"stage {spec.name}: {stage.summary}")
+            start = time.time()
+            self.status["stages"][spec.name] = {"state": "running", "started": start}
+            self._save_status()
+            try:
+                run_fn(ctx, config)
+            except BaseException as exc:
+                self.status["stages"][spec.name] = {
+                    "state": "failed", "started": start, "error": f"{type(exc).__name__}: {exc}"}
+                self._save_status()
+                raise
+            self.status["stages"][spec.name] = {
+                "state": "done", "started": start, "seconds": round(time.time() - start, 3),
+                "notes": ctx.notes}
+            self._save_status()
+        self.write_report()
+        return self.run_dir
+
+    def write_report(self) -> None:
+        recipe = self.validated.recipe
+        git = git_revision()
+        lines = [f"# Run {self.run_dir.name}", "",
+                 f"Recipe `{recipe.name}`" + (f": {recipe.description}" if recipe.description
+                                              else ""), "",
+                 f"SALAD {git['salad_version']}, git {git['revision'][:12]}"
+                 + (" (dirty)" if git["dirty"] else ""), "", "## Components", "",
+                 "| slot | component | version | distribution |", "| --- | --- | --- | --- |"]
+        for comps in self.validated.components.values():
+            for c in comps:
+                lines.append(f"| {c.slot} | `{c.record.name}` | {c.record.version} | "
+                             f"{c.record.distribution} |")
+        lines += ["", "## Stages", ""]
+        if not self.status["stages"]:
+            lines.append("No stages ran.")
+        for name, st in self.status["stages"].items():
+            lines.append(f"### {name}: {st['state']}"
+                         + (f" in {st['seconds']} s" if "seconds" in st else ""))
+            lines += ["", *st.get("notes", []), ""]
+        atomic_write_text(self.run_dir / "report.md", "\n".join(lines) + "\n")
