@@ -92,8 +92,9 @@ def select_shots(item: BenchmarkItem, pool: Sequence[BenchmarkItem], shots: int,
 
 
 def build_requests(item: BenchmarkItem, shot_items: Sequence[BenchmarkItem],
-                   fmt: PromptFormat = PromptFormat()) -> list[TextRequest]:
+                   fmt: PromptFormat | None = None) -> list[TextRequest]:
     """One request per option of ``item``, with the shots in front of its context."""
+    fmt = fmt or PromptFormat()
     prefix = "".join(render_shot(s, fmt) + fmt.shot_separator for s in shot_items)
     return [TextRequest(prefix + context, fmt.target_delimiter + choice)
             for context, choice in option_texts(item)]

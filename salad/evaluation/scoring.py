@@ -96,8 +96,8 @@ class TextContexts:
     another builder with the same ``key`` / ``requests`` methods whose contexts hold
     embedding segments (see :class:`~salad.evaluation.loglik.ScoreRequest`)."""
 
-    def __init__(self, fmt: PromptFormat = PromptFormat()):
-        self.fmt = fmt
+    def __init__(self, fmt: PromptFormat | None = None):
+        self.fmt = fmt or PromptFormat()
 
     @property
     def key(self) -> str:
