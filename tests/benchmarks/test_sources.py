@@ -69,6 +69,8 @@ def test_limit_is_seeded_subset(bench_dir):
     b = [i.id for i in reg.build("salad.copa.v1", {"limit": 10, "seed": 1}).iter_items()]
     c = [i.id for i in reg.build("salad.copa.v1", {"limit": 10, "seed": 2}).iter_items()]
     assert a == b == sorted(a) and len(a) == 10 and a != c
+    small = [i.id for i in reg.build("salad.copa.v1", {"limit": 4, "seed": 1}).iter_items()]
+    assert set(small) < set(a)
 
 
 def test_missing_source_and_bad_lines(tmp_path, monkeypatch):

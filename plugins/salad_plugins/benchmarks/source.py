@@ -113,16 +113,17 @@ class BenchmarkSourceImpl:
             yield from map_hf_rows(self.spec, rows, split)
 
     def iter_items(self) -> Iterator[BenchmarkItem]:
-        """All items, or a seeded subset of ``limit`` items kept in file order."""
+        """All items, or a seeded subset of ``limit`` items kept in file order. Subsets are
+        nested: with the same seed, a smaller ``limit`` keeps a subset of a larger one's items."""
         items = self._all_items()
         if self.config.limit is None:
             yield from items
             return
         items = list(items)
         if self.config.limit < len(items):
-            keep = sorted(random.Random(self.config.seed).sample(range(len(items)),
-                                                                  self.config.limit))
-            items = [items[i] for i in keep]
+            order = list(range(len(items)))
+            random.Random(self.config.seed).shuffle(order)
+            items = [items[i] for i in sorted(order[: self.config.limit])]
         yield from items
 
 
