@@ -90,6 +90,11 @@ def test_missing_source_and_bad_lines(tmp_path, monkeypatch):
         list(registry().build("salad.copa.v1", {"path": str(bad)}).iter_items())
 
 
+def test_path_and_hf_are_exclusive():
+    with pytest.raises(SaladError, match="either `path` or `hf`"):
+        registry().build("salad.copa.v1", {"path": "x.jsonl", "hf": True})
+
+
 def test_generic_jsonl_benchmark(tmp_path):
     p = tmp_path / "mine.jsonl"
     p.write_text(json.dumps({"context_options": ["A", "B"], "continuation": "x", "gold": 1}))

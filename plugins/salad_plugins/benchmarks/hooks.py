@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from salad import ComponentRecord, hookimpl
 
@@ -28,6 +28,12 @@ class BenchmarkConfig(BaseModel):
                                       "or an explicit {dataset, config, splits}")
     limit: int | None = Field(None, ge=1, description="Seeded subset of this many items")
     seed: int = Field(0, description="Seed for the `limit` subset")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.path and self.hf:
+            raise ValueError("set either `path` or `hf`, not both")
+        return self
 
 
 class JsonlBenchmarkConfig(BenchmarkConfig):
