@@ -21,8 +21,7 @@ def load_lm(dtype: str):
             print(f"salad.gguf_lm.v1 not usable here ({exc}); using the test wrapper",
                   file=sys.stderr)
         else:
-            key = lm.cache_key() if hasattr(lm, "cache_key") else f"salad.gguf_lm.v1|{dtype}"
-            return lm, key
+            return lm, f"salad.gguf_lm.v1|{lm.source}|{dtype}|{lm.tokenizer_id}"
     sys.path.insert(0, str(ROOT))
     from tests.evaluation.transformers_lm import load_smollm2
 

@@ -44,10 +44,13 @@ class ContinuationScore:
 
 
 def prefix_ids_of(lm: object) -> list[int]:
-    """Token ids an LM wants in front of plain text (SmolLM2: ``[0]``), from its
-    ``score_prefix_ids`` attribute; empty when it declares none."""
+    """Token ids an LM wants in front of plain text (SmolLM2: ``[0]``): its
+    ``score_prefix_ids`` attribute, else ``[bos_id]`` (the LM plugins' attribute), else none."""
     ids = getattr(lm, "score_prefix_ids", None)
-    return [int(i) for i in ids] if ids else []
+    if ids:
+        return [int(i) for i in ids]
+    bos = getattr(lm, "bos_id", None)
+    return [int(bos)] if bos is not None else []
 
 
 class LoglikScorer:

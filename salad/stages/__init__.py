@@ -24,8 +24,9 @@ class StageDef:
 
 def _table() -> dict[str, StageDef]:
     from .inspect_stage import INSPECT
+    from .stage1_stage import STAGE1
 
-    return {s.name: s for s in (INSPECT,)}
+    return {s.name: s for s in (INSPECT, STAGE1)}
 
 
 STAGES: dict[str, StageDef] = _table()

@@ -3,12 +3,22 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from salad.speech.teacher import TeacherTopK, kl_topk
+
 from .hooks import KLConfig, MixConfig, NLLConfig
 
 
-def kl_teacher_student(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
+def kl_teacher_student(student_logits: torch.Tensor, teacher_logits,
                        temperature: float = 1.0) -> torch.Tensor:
-    """Mean over positions of KL(softmax(teacher / T) || softmax(student / T)) * T^2."""
+    """Mean over positions of KL(softmax(teacher / T) || softmax(student / T)) * T^2.
+
+    ``teacher_logits`` may be a dense ``(N, V)`` tensor or a cached :class:`TeacherTopK`.
+    """
+    if isinstance(teacher_logits, TeacherTopK):
+        if temperature != 1.0:
+            raise ValueError("a cached teacher top-k supports temperature 1 only; set "
+                             "teacher_topk: 0 to distil at another temperature")
+        return kl_topk(student_logits, teacher_logits)
     s = F.log_softmax(student_logits.float() / temperature, dim=-1)
     t = F.log_softmax(teacher_logits.float() / temperature, dim=-1)
     kl = F.kl_div(s, t, log_target=True, reduction="none").sum(-1)

@@ -1,0 +1,1 @@
+"""Causal language models (teacher and student kinds): packaged GGUF models and transformers LMs."""

@@ -1,0 +1,1 @@
+"""Festival (Debian ``festival`` + voice packages), called through ``text2wave``."""

@@ -1,0 +1,1 @@
+"""flite (Debian package ``flite``): five built-in CMU voices, called as a subprocess."""

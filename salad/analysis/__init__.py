@@ -1,0 +1,1 @@
+"""Analyses of the paper: misalignment scaling laws and what predicts accuracy."""

@@ -1,0 +1,37 @@
+"""Speech recognition (faster-whisper on packaged Whisper models), WER and the TTS quality filter.
+
+``wer``/``word_errors``/``normalize_words`` are pure Python; ``WhisperTranscriber`` and
+``TTSQualityFilter`` import faster-whisper only when built.
+"""
+
+from .wer import WordErrors, corpus_wer, edit_distance, normalize_words, wer, word_errors
+
+__all__ = [
+    "QualityScore",
+    "TTSQualityFilter",
+    "WhisperConfig",
+    "WhisperTranscriber",
+    "WordErrors",
+    "corpus_wer",
+    "edit_distance",
+    "normalize_words",
+    "wer",
+    "whisper_model_dir",
+    "word_errors",
+]
+
+
+def __getattr__(name: str):
+    if name in ("WhisperTranscriber", "WhisperConfig"):
+        from . import whisper
+
+        return getattr(whisper, name)
+    if name in ("TTSQualityFilter", "QualityScore"):
+        from . import quality
+
+        return getattr(quality, name)
+    if name == "whisper_model_dir":
+        from .models import whisper_model_dir
+
+        return whisper_model_dir
+    raise AttributeError(name)

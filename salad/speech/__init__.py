@@ -1,0 +1,1 @@
+"""The speech LLM: interleaved speech/text layouts and the encoder -> adapter -> LM model."""

@@ -1,0 +1,54 @@
+"""Encoder frames -> adapter -> student LM, with learned modality boundary markers."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .interleave import Batch
+
+
+class SpeechLM(nn.Module):
+    """The trainable part of the speech LLM: adapter, boundary markers and the student LM.
+
+    The frozen speech encoder is not part of this module: its frames come from the feature
+    cache (or are computed once per batch), so training never backpropagates into it.
+    """
+
+    def __init__(self, adapter: nn.Module, student):
+        super().__init__()
+        self.adapter = adapter
+        self.student = student
+        self.lm = student.module  # registered so that parameters() and state_dict() see it
+        hidden = student.hidden_size
+        self.markers = nn.Parameter(torch.randn(2, hidden) * 0.02)
+
+    def student_inputs(self, batch: Batch, frames: torch.Tensor | None,
+                       frame_lengths: torch.Tensor | None) -> torch.Tensor:
+        """Input embeddings ``(B, L, H)`` with speech spans and markers filled in."""
+        emb = self.student.embed(batch.student_ids)
+        if batch.span_index.numel():
+            assert frames is not None and frame_lengths is not None
+            adapted, _ = self.adapter(frames, frame_lengths)
+            values = adapted[batch.span_source[:, 0], batch.span_source[:, 1]].to(emb.dtype)
+            emb = emb.index_put((batch.span_index[:, 0], batch.span_index[:, 1]), values)
+        if batch.marker_index.numel():
+            values = self.markers[batch.marker_kind].to(emb.dtype)
+            emb = emb.index_put((batch.marker_index[:, 0], batch.marker_index[:, 1]), values)
+        return emb
+
+    def student_logits(self, batch: Batch, frames: torch.Tensor | None = None,
+                       frame_lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """``(N, V)`` logits at the positions whose next token is text."""
+        emb = self.student_inputs(batch, frames, frame_lengths)
+        hidden = self.student.hidden_states(emb, batch.student_mask)
+        picked = hidden.reshape(-1, hidden.shape[-1])[batch.student_pos]
+        return self.student.logits(picked)
+
+
+@torch.no_grad()
+def teacher_logits(teacher, batch: Batch) -> torch.Tensor:
+    """``(N, V)`` teacher logits at the positions paired with the student's."""
+    hidden = teacher.hidden_states(teacher.embed(batch.teacher_ids), batch.teacher_mask)
+    picked = hidden.reshape(-1, hidden.shape[-1])[batch.teacher_pos]
+    return teacher.logits(picked)

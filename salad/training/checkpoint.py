@@ -1,0 +1,103 @@
+"""Exact, atomic training checkpoints: trainable weights, optimizer, RNG and data position.
+
+Everything is safetensors or JSON: no pickles. A checkpoint is a directory written under a
+temporary name and renamed into place, so a kill never leaves a half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..errors import SaladError
+
+
+def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Parameters that train (adapter, markers, LM or its LoRA weights)."""
+    return {n: p.detach().contiguous().clone() for n, p in model.named_parameters()
+            if p.requires_grad}
+
+
+def _optimizer_parts(optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
+    sd = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, state in sd["state"].items():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"{idx}.{key}"] = value.contiguous()
+            else:
+                scalars.setdefault(str(idx), {})[key] = value
+    meta = {"param_groups": sd["param_groups"], "scalars": scalars}
+    return tensors, meta
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = value
+    for idx, values in meta["scalars"].items():
+        state.setdefault(int(idx), {}).update(values)
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def save_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    trainer_state: dict[str, Any]) -> Path:
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    try:
+        save_file(trainable_state(model), str(tmp / "model.safetensors"))
+        opt_tensors, opt_meta = _optimizer_parts(optimizer)
+        save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
+        rng = {"torch": torch.get_rng_state()}
+        save_file(rng, str(tmp / "rng.safetensors"))
+        (tmp / "optimizer.json").write_text(json.dumps(opt_meta), encoding="utf-8")
+        (tmp / "trainer.json").write_text(json.dumps(trainer_state, indent=2), encoding="utf-8")
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_weights(directory: Path, model: torch.nn.Module) -> None:
+    """Load trainable weights into ``model`` (strict about names and shapes)."""
+    weights = load_file(str(Path(directory) / "model.safetensors"))
+    params = dict(model.named_parameters())
+    unknown = sorted(set(weights) - set(params))
+    if unknown:
+        raise SaladError(f"checkpoint {directory} has weights the model lacks: {unknown[:5]}")
+    with torch.no_grad():
+        for name, value in weights.items():
+            if params[name].shape != value.shape:
+                raise SaladError(f"checkpoint {directory}: {name} has shape "
+                                 f"{tuple(value.shape)}, model has {tuple(params[name].shape)}")
+            params[name].copy_(value)
+
+
+def load_checkpoint(directory: Path, model: torch.nn.Module,
+                    optimizer: torch.optim.Optimizer | None) -> dict[str, Any]:
+    directory = Path(directory)
+    load_weights(directory, model)
+    if optimizer is not None:
+        meta = json.loads((directory / "optimizer.json").read_text(encoding="utf-8"))
+        _load_optimizer(optimizer, load_file(str(directory / "optimizer.safetensors")), meta)
+    torch.set_rng_state(load_file(str(directory / "rng.safetensors"))["torch"])
+    return json.loads((directory / "trainer.json").read_text(encoding="utf-8"))
+
+
+def latest_checkpoint(root: Path) -> Path | None:
+    """The newest complete ``step-*`` checkpoint under ``root``."""
+    found = sorted(p for p in Path(root).glob("step-*") if (p / "trainer.json").exists())
+    return found[-1] if found else None

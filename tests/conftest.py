@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def run_salad(*args: str, env: dict | None = None, cwd: Path | None = None):
+    """Run the ``salad`` CLI in a fresh interpreter; returns the CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "salad.cli.main", *args], capture_output=True,
+                          text=True, env=full_env, cwd=cwd or REPO, timeout=300)
+
+
+@pytest.fixture
+def fake_distribution(tmp_path):
+    """Make a fake installed distribution with a ``salad.plugins`` entry point.
+
+    Returns ``make(dist_name, module_name, source) -> env`` where env puts it on PYTHONPATH,
+    so that a subprocess discovers it exactly as it would discover a pip-installed plugin.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def make(dist: str, module: str, source: str, ep_name: str | None = None) -> dict:
+        (site / f"{module}.py").write_text(source, encoding="utf-8")
+        info = site / f"{dist.replace('-', '_')}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(
+            f"[salad.plugins]\n{ep_name or module} = {module}\n", encoding="utf-8")
+        path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
+        return {"PYTHONPATH": path}
+
+    return make

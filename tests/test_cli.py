@@ -1,0 +1,89 @@
+"""The command line: fast listing without torch, describe, run directories and resume."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import yaml
+
+from salad.cli.main import main
+
+from .conftest import REPO, run_salad
+
+
+def test_plugins_list_does_not_import_torch():
+    code = ("import sys; from salad.cli.main import main; rc = main(['plugins', 'list']); "
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', rc)")
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip().endswith("NO-TORCH 0"), out.stdout[-300:]
+    for name in ("salad.fbank_encoder.v1", "salad.mlp_adapter.v1", "salad.distill_mix.v1",
+                 "salad.sklearn_kmeans.v1", "salad.kl_misalignment.v1"):
+        assert name in out.stdout
+
+
+def test_example_plugin_is_listed_when_installed():
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("salad_example_kmeans") is None:
+        pytest.skip("examples/salad-example-kmeans is not installed (CI installs it)")
+    out = run_salad("plugins", "list", "--kind", "clustering")
+    assert "example.spherical_kmeans.v1" in out.stdout
+    assert "salad-example-kmeans" in out.stdout
+
+
+def test_describe_shows_fields_defaults_and_docs(capsys):
+    assert main(["plugins", "describe", "salad.mlp_adapter.v1"]) == 0
+    text = capsys.readouterr().out
+    assert "downsample: int = 4" in text and "Frames stacked" in text
+    assert "ports (default config): input_dim=512" in text
+    assert main(["plugins", "describe", "salad.mlp_adaptr.v1"]) == 1
+    assert "did you mean 'salad.mlp_adapter.v1'" in capsys.readouterr().err
+
+
+def test_run_writes_run_directory_and_resumes(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    recipe = str(REPO / "recipes/mini/mini.yaml")
+    assert main(["run", recipe, "--run-dir", str(run_dir), "seed=5"]) == 0
+    for name in ("recipe.yaml", "plugins.json", "environment.json", "status.json",
+                 "metrics.jsonl", "report.md", "inspect/components.json"):
+        assert (run_dir / name).exists(), name
+    resolved = yaml.safe_load((run_dir / "recipe.yaml").read_text())
+    assert resolved["seed"] == 5
+    assert resolved["components"]["adapter"]["config"]["hidden_dim"] == 1024
+    plugins = json.loads((run_dir / "plugins.json").read_text())
+    used = {c["name"]: c for c in plugins["components"]}
+    assert used["salad.mlp_adapter.v1"]["distribution"] == "salad-speech"
+    env = json.loads((run_dir / "environment.json").read_text())
+    assert env["git"]["revision"] and env["overrides"] == ["seed=5"]
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["stages"]["inspect"]["state"] == "done"
+    components = json.loads((run_dir / "inspect/components.json").read_text())
+    assert {c["name"]: c["parameters"] for c in components}["salad.mlp_adapter.v1"] > 0
+    capsys.readouterr()
+    # Rerunning the same recipe in the same directory skips finished stages.
+    assert main(["run", recipe, "--run-dir", str(run_dir), "seed=5"]) == 0
+    assert "already done" in capsys.readouterr().out
+    # A different recipe may not reuse the directory.
+    assert main(["run", recipe, "--run-dir", str(run_dir), "seed=6"]) == 1
+    assert "different recipe" in capsys.readouterr().err
+
+
+def test_run_without_stages_says_so(tmp_path, salad_write_recipe, capsys):
+    recipe = salad_write_recipe({"name": "empty", "output_dir": str(tmp_path / "runs")})
+    assert main(["run", str(recipe)]) == 0
+    assert "lists no stages" in capsys.readouterr().out
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert "No stages ran." in (run_dir / "report.md").read_text()
+
+
+def test_unknown_arguments_rejected(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["plugins", "list", "--nope"])
