@@ -124,3 +124,16 @@ def test_bad_items_are_skipped_and_counted():
     bad = BenchmarkItem("bad", "toy", "Q:", ("x", "y"), 5)
     res = evaluate(LoglikScorer(BigramLM(TABLE)), [item(), bad], model_id="bigram")
     assert res.n == 1 and "bad" in res.skipped and "gold 5" in res.skipped["bad"]
+
+
+def test_prefix_from_lm_attributes():
+    from salad.evaluation import prefix_ids_of
+
+    class Bos:
+        bos_id = 7
+
+    class Nothing:
+        pass
+
+    assert prefix_ids_of(BigramLM()) == [0]
+    assert prefix_ids_of(Bos()) == [7] and prefix_ids_of(Nothing()) == []
