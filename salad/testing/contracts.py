@@ -285,9 +285,11 @@ class BenchmarkContract(ComponentContract):
         assert items
         for item in items:
             assert isinstance(item, BenchmarkItem)
-            assert len(item.choices) >= 1 and 0 <= item.gold < max(len(item.choices), 1)
-            if item.contexts is not None:
-                assert len(item.contexts) >= 2
+            assert len(item.choices) >= 1
+            if item.contexts is not None:  # per-option contexts, one shared continuation
+                assert len(item.contexts) >= 2 and len(item.choices) == 1
+            options = item.contexts if item.contexts is not None else item.choices
+            assert 0 <= item.gold < len(options)
         assert len({i.id for i in items}) == len(items)
 
 
