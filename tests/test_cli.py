@@ -48,7 +48,7 @@ def test_describe_shows_fields_defaults_and_docs(capsys):
 
 def test_run_writes_run_directory_and_resumes(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    recipe = str(REPO / "recipes/mini/mini.yaml")
+    recipe = str(REPO / "recipes/examples/inspect.yaml")
     assert main(["run", recipe, "--run-dir", str(run_dir), "seed=5"]) == 0
     for name in ("recipe.yaml", "plugins.json", "environment.json", "status.json",
                  "metrics.jsonl", "report.md", "inspect/components.json"):

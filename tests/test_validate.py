@@ -108,7 +108,7 @@ def test_yaml_syntax_error_has_line(tmp_path):
 
 
 def test_config_show_resolved_expands_defaults():
-    out = run_salad("config", "show", str(REPO / "recipes/mini/mini.yaml"), "--resolved",
+    out = run_salad("config", "show", str(REPO / "recipes/examples/inspect.yaml"), "--resolved",
                     "seed=7")
     assert out.returncode == 0, out.stderr
     assert "seed: 7" in out.stdout

@@ -73,6 +73,7 @@ class _Collector:
 
     # -- components ------------------------------------------------------------------------
     def components(self, raw: Any) -> None:
+        self.filled_slots = set(raw) if isinstance(raw, dict) else set()
         if raw is None:
             return
         if not isinstance(raw, dict):
@@ -197,7 +198,7 @@ class _Collector:
                 self.extend(problems_from_validation(exc, f"{loc}.config", stage.config))
                 continue
             for slot in stage.needs:
-                if slot not in self.resolved:
+                if slot not in self.filled_slots:
                     self.add(loc, f"stage {spec.name!r} needs component slot {slot!r}, "
                                   "which the recipe does not fill")
             out.append((spec, config))
