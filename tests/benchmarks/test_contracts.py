@@ -6,9 +6,9 @@ from pathlib import Path
 
 from salad.testing import BenchmarkContract
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "benchmarks"
-FILES = {"hellaswag": "hellaswag.jsonl", "winogrande": "winogrande.jsonl",
-         "lambada": "lambada.jsonl"}
+DATA = Path(__file__).resolve().parents[1] / "data" / "handmade_items"  # hand-written items
+FILES = {"hellaswag": "hellaswag_format.jsonl", "winogrande": "winogrande_format.jsonl",
+         "lambada": "lambada_format.jsonl"}
 NAMES = ["openbookqa", "piqa", "arc_challenge", "hellaswag", "storycloze", "mmsu", "copa",
          "winogrande", "boolq", "lambada"]
 
