@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from salad.audio import read_audio
-from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+from salad.feature_cache import FeatureCache, ManifestFeatures, pad_waves, precompute_manifest
 from salad.recipe import validate_recipe
 from salad.speech.interleave import collate
 from salad.speech.model import SpeechLM
@@ -85,9 +85,8 @@ def main() -> None:
 
     def naive(step):
         ids, batch, speech_ids = batch_for(step)
-        waves = [torch.from_numpy(read_audio(audio_of[i], encoder.sample_rate)[0])
-                 for i in speech_ids]
-        frames, lengths = encoder.encode(*_pad_waves(waves))
+        waves = [read_audio(audio_of[i], encoder.sample_rate)[0] for i in speech_ids]
+        frames, lengths = encoder.encode(*pad_waves(waves))
         emb = model.student_inputs(batch, frames, lengths)
         hidden = student.hidden_states(emb, batch.student_mask)
         all_logits = student.logits(hidden.reshape(-1, hidden.shape[-1]))  # every position
@@ -119,14 +118,6 @@ def main() -> None:
     print(f"ratio optimized / naive: {results['optimized'] / results['naive']:.2f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"peak memory (max RSS): {peak:.2f} GiB")
-
-
-def _pad_waves(waves):
-    lengths = torch.tensor([len(w) for w in waves])
-    out = torch.zeros(len(waves), int(lengths.max()))
-    for i, w in enumerate(waves):
-        out[i, : len(w)] = w
-    return out, lengths
 
 
 if __name__ == "__main__":

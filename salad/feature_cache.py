@@ -86,7 +86,8 @@ class FeatureCache:
         return path
 
 
-def _pad(waves: Sequence[np.ndarray]):
+def pad_waves(waves: Sequence[np.ndarray]):
+    """Right-pad mono waveforms into ``(B, S)`` float32 with their lengths."""
     import torch
 
     lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
@@ -105,7 +106,7 @@ def encode_cached(encoder, cache: FeatureCache, waves: Sequence[np.ndarray],
     missing = [i for i, f in enumerate(out) if f is None]
     for start in range(0, len(missing), batch_size):
         idx = missing[start:start + batch_size]
-        frames, lengths = encoder.encode(*_pad([waves[i] for i in idx]))
+        frames, lengths = encoder.encode(*pad_waves([waves[i] for i in idx]))
         for row, i in enumerate(idx):
             out[i] = frames[row, : int(lengths[row])].float()
             cache.put(keys[i], out[i])

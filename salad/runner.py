@@ -21,7 +21,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SaladError
-from .recipe import ValidatedRecipe, dump_yaml
+from .recipe import SLOT_KINDS, ValidatedRecipe, dump_yaml
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -60,19 +60,13 @@ def resolved_recipe(validated: ValidatedRecipe) -> dict[str, Any]:
     data = validated.recipe.model_dump(mode="json")
     for slot, comps in validated.components.items():
         expanded = [{"name": c.record.name,
-                     **({"kind": c.kind} if c.kind != _default_kind(slot) else {}),
+                     **({"kind": c.kind} if c.kind != SLOT_KINDS.get(slot) else {}),
                      "config": c.config.model_dump(mode="json")} for c in comps]
         data["components"][slot] = expanded if isinstance(
             validated.recipe.components[slot], list) else expanded[0]
     data["stages"] = [{"name": spec.name, "config": cfg.model_dump(mode="json")}
                       for spec, cfg in validated.stage_configs]
     return data
-
-
-def _default_kind(slot: str) -> str | None:
-    from .recipe import SLOT_KINDS
-
-    return SLOT_KINDS.get(slot)
 
 
 @dataclass

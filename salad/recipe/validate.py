@@ -63,6 +63,7 @@ class _Collector:
         # Components whose config had errors, kept (with the bad keys dropped) so that
         # cross-component checks still run and report everything in one pass.
         self._partial: dict[str, list[ResolvedComponent]] = {}
+        self.filled_slots: set[str] = set()  # slots the recipe fills, valid or not
 
     def add(self, loc: str, message: str) -> None:
         self.problems.append(Problem(loc, message, self.loaded.line_of(loc)))
