@@ -41,14 +41,20 @@ class EvalModels:
 
 
 def benchmark_items(name: str, cfg: EvalConfig) -> tuple[list[BenchmarkItem], list[BenchmarkItem]]:
-    """``(items, shot pool)`` of a benchmark: the seeded subset and all its items."""
+    """``(items, shot pool)`` of a benchmark: the seeded subset and all its items. ``name`` is
+    a short name (``piqa``), a benchmark registry name, or a local ``.jsonl`` file (read by
+    ``salad.jsonl_benchmark.v1`` in its default multiple-choice format)."""
     from salad.plugin_host import get_host
 
-    record = name if "." in name else f"salad.{name}.v1"
+    config = dict(cfg.benchmark_config)
+    if name.endswith(".jsonl"):
+        record = "salad.jsonl_benchmark.v1"
+        config.update(path=name, name=Path(name).stem)
+    else:
+        record = name if "." in name else f"salad.{name}.v1"
     reg = get_host().registry("benchmark")
-    pool = list(reg.build(record, cfg.benchmark_config).iter_items())
-    items = list(reg.build(record, {**cfg.benchmark_config, "limit": cfg.limit,
-                                    "seed": cfg.seed}).iter_items())
+    pool = list(reg.build(record, config).iter_items())
+    items = list(reg.build(record, {**config, "limit": cfg.limit, "seed": cfg.seed}).iter_items())
     return items, pool
 
 
