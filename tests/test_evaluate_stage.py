@@ -67,6 +67,9 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     monkeypatch.chdir(tmp_path)
     train = _manifest(tmp_path, "train", 16, 0)
     held = _manifest(tmp_path, "held", 8, 1)
+    recording = json.loads(train.read_text().splitlines()[0])["audio"]
+    (tmp_path / "rec.jsonl").write_text(json.dumps(
+        {"text": "What colour is a clear daytime sky?", "audio": recording}) + "\n")
     recipe = salad_write_recipe({
         "name": "tiny-eval", "output_dir": str(tmp_path / "runs"),
         "components": _components(tiny_lm_dir),
@@ -74,15 +77,19 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
             {"name": "stage1", "config": {
                 "train_manifest": str(train), "heldout_manifest": str(held), "steps": 2,
                 "batch_size": 2, "eval_every": 1, "eval_examples": 2, "checkpoint_every": 1}},
-            {"name": "evaluate", "config": _eval_config(tmp_path)}],
+            {"name": "evaluate", "config": _eval_config(
+                tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")})}],
     })
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     res = _results(run_dir / "eval")
+    rec = res["benchmarks"][0]["modes"]["student_speech@rec:tone"]
+    assert rec["n"] == 1  # the one item with a recording
     (bench,) = res["benchmarks"]
     modes = bench["modes"]
     assert set(modes) == {"teacher_text", "student_text", "student_speech@flite:slt",
-                          "student_speech@flite:kal", "cascade@flite:slt"}
+                          "student_speech@flite:kal", "student_speech@rec:tone",
+                          "cascade@flite:slt"}
     n_items = bench["n_items"]
     assert n_items == sum(1 for line in ITEMS.open() if line.strip())
     for mode in modes.values():

@@ -17,6 +17,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", help="run directory, or a checkpoint directory inside one")
     p.add_argument("--benchmarks", nargs="+", help="benchmark names (default: openbookqa piqa "
                                                    "arc_challenge hellaswag)")
+    p.add_argument("--benchmarks-dir", help="folder of the local benchmark files (default "
+                                            "$SALAD_BENCHMARKS_DIR)")
+    p.add_argument("--hf", action="store_true", help="read the benchmarks from the Hugging "
+                                                     "Face hub (online)")
     p.add_argument("--limit", help="seeded subset per benchmark, or 'all' (default 100)")
     p.add_argument("--shots", type=int, help="few-shot examples (default 0)")
     p.add_argument("--seed", type=int)
@@ -41,6 +45,9 @@ def _config(args):
         "benchmarks": args.benchmarks, "shots": args.shots, "seed": args.seed,
         "modes": args.modes, "voices": args.voices, "asr_model": args.asr_model,
         "metric": args.metric, "batch_size": args.batch_size}.items() if v is not None}
+    if args.benchmarks_dir or args.hf:
+        values["benchmark_config"] = ({"hf": True} if args.hf
+                                      else {"data_dir": args.benchmarks_dir})
     if args.limit is not None:
         values["limit"] = None if args.limit == "all" else int(args.limit)
     if args.no_progress:

@@ -28,6 +28,10 @@ class EvalConfig(BaseModel):
     voices: list[str] = Field(["piper:joe", "festival:ked_diphone"], min_length=1,
                               description="ENGINE:VOICE for spoken items; the first is the "
                                           "main voice, the others measure robustness")
+    recordings: dict[str, str] = Field(
+        default_factory=dict, description="Recorded voices: label -> JSONL of {text, audio} "
+                                          "rows (e.g. human speakers); evaluated like a voice "
+                                          "on the items they cover")
     cascade_voices: Literal["main", "all"] = Field("main", description="Voices for the cascade")
     asr_model: str = Field("base", description="Cascade ASR: tiny.en, base or a CT2 model dir")
     batch_size: int = Field(16, ge=1, description="Scoring batch size")

@@ -81,6 +81,38 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
     return out
 
 
+def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: str) -> SpokenSet:
+    """Recordings (e.g. of human speakers) of spoken texts: a JSONL manifest of ``{"text",
+    "audio"}`` rows, audio paths relative to the manifest's folder. Texts are matched after
+    collapsing whitespace; items without a recording are skipped in this voice's modes."""
+    from salad.errors import SaladError
+
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise SaladError(f"recordings {label!r}: manifest {manifest} not found")
+    wanted = {p.key: p.spoken for p in parts if p.spoken}
+    out = SpokenSet(f"rec:{label}")
+    for lineno, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, audio = " ".join(str(row["text"]).split()), Path(row["audio"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SaladError(f"{manifest}:{lineno}: expected {{\"text\", \"audio\"}} ({exc})") \
+                from None
+        key = SpokenContext("", text, "").key
+        if key not in wanted:
+            continue
+        path = audio if audio.is_absolute() else manifest.parent / audio
+        out.texts[key] = text
+        if path.is_file():
+            out.audio[key] = str(path)
+        else:
+            out.failed[key] = f"{manifest}:{lineno}: audio {path} not found"
+    return out
+
+
 def _manifest_texts(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}

@@ -107,17 +107,26 @@ class Evaluation:
 
     def _spoken(self, all_items: list[BenchmarkItem]):
         """Per voice: the audio, the frame lookup and (when asked) the transcripts."""
-        from .spoken_audio import encoder_frames, synthesize_texts, transcribe, voice_from_label
+        from .spoken_audio import (
+            encoder_frames,
+            recorded_texts,
+            synthesize_texts,
+            transcribe,
+            voice_from_label,
+        )
 
         cfg = self.cfg
         parts = [p for i in all_items if speech_problem(i) is None for p in spoken_parts(i)]
+        sources = [(label, lambda v=label: synthesize_texts(
+            parts, voice_from_label(v), Path(cfg.eval_cache) / "spoken", cfg.tts_cache,
+            progress=cfg.progress)) for label in cfg.voices]
+        sources += [(f"rec:{name}", lambda n=name, m=path: recorded_texts(parts, m, n))
+                    for name, path in cfg.recordings.items()]
         out = {}
         transcriber = None
-        for n, label in enumerate(cfg.voices):
-            self.log(f"spoken items, voice {label}: synthesis")
-            spoken = synthesize_texts(parts, voice_from_label(label),
-                                      Path(cfg.eval_cache) / "spoken", cfg.tts_cache,
-                                      progress=cfg.progress)
+        for n, (label, load) in enumerate(sources):
+            self.log(f"spoken items, voice {label}")
+            spoken = load()
             frames = None
             if "student_speech" in cfg.modes and self.models.speech_lm is not None:
                 frames = encoder_frames(spoken, self.models.encoder, cfg.feature_cache,
@@ -141,7 +150,7 @@ class Evaluation:
         for item in items:
             problem = speech_problem(item)
             if problem is None and any(p.key not in available for p in spoken_parts(item)):
-                problem = "no audio (synthesis or encoding failed)"
+                problem = "no audio in this voice (not recorded, or synthesis or encoding failed)"
             if problem:
                 skipped[item.id] = problem
             else:
@@ -192,7 +201,8 @@ class Evaluation:
                                      {"wer": sp.wer})
             benchmarks.append(self._summarize(name, len(items), results))
         out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
-               "metric": cfg.metric, "voices": list(cfg.voices), "benchmarks": benchmarks,
+               "metric": cfg.metric, "benchmarks": benchmarks,
+               "voices": [*cfg.voices, *(f"rec:{r}" for r in cfg.recordings)],
                "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
                               "failed": len(sp.failed),
                               **({"wer": sp.wer} if sp.wer is not None else {})}

@@ -126,3 +126,24 @@ def test_missing_frames_is_a_clear_error():
     item = BenchmarkItem("i", "b", "Never spoken", ("x", "y"), 0)
     with pytest.raises(SaladError, match="no encoder frames"):
         contexts.requests(LoglikScorer(lm), [item], [[]])
+
+
+def test_recordings_match_spoken_texts_and_report_bad_rows(tmp_path):
+    from salad.errors import SaladError
+    from salad.evaluation.spoken_audio import recorded_texts
+
+    item = BenchmarkItem("i", "b", "Question: How many legs does a cat have?\nAnswer:",
+                         ("two", "four"), 1)
+    (tmp_path / "cat.wav").write_bytes(b"RIFF")
+    manifest = tmp_path / "rec.jsonl"
+    manifest.write_text(
+        '{"text": "How many  legs does a cat have?", "audio": "cat.wav"}\n'
+        '{"text": "Not a benchmark text", "audio": "other.wav"}\n')
+    got = recorded_texts(spoken_parts(item), manifest, "human")
+    key = spoken_parts(item)[0].key
+    assert got.voice == "rec:human" and got.audio == {key: str(tmp_path / "cat.wav")}
+    manifest.write_text('{"text": "How many legs does a cat have?", "audio": "gone.wav"}\n')
+    assert "not found" in recorded_texts(spoken_parts(item), manifest, "h").failed[key]
+    manifest.write_text('{"text": "x"}\n')
+    with pytest.raises(SaladError, match=r"rec.jsonl:1"):
+        recorded_texts(spoken_parts(item), manifest, "h")
