@@ -42,6 +42,9 @@ def scaling_fit(run: RunResults) -> dict:
                            f"tokens > 0, need at least {MIN_SCALING_POINTS}"}
     try:
         fit = fit_scaling_law(tokens, mis)
+    except ImportError as exc:
+        return {**out, "status": "failed", "message": f"the fit needs scipy ({exc}): "
+                "pip install 'salad-speech[report]'"}
     except (SaladError, RuntimeError, ValueError, FloatingPointError) as exc:
         return {**out, "status": "failed", "message": f"the fit failed: {exc}"}
     return {**out, "status": "fitted", "fit": fit.as_dict(), "message": ""}
