@@ -105,7 +105,11 @@ def training_curves(runs: list[RunResults], path: Path) -> Path | None:
                   label=run.label)
     ax_m.set_ylabel("misalignment M (nats/token)")
     ax_f.set_ylabel("forgetting F (nats/token)")
+    positive = [p["tokens"] for r in with_history for p in r.history()
+                if isinstance(p.get("tokens"), (int, float)) and p["tokens"] > 0]
     for ax in (ax_m, ax_f):
+        if positive and max(positive) > 20 * min(positive):  # spans decades: log scale, 0 kept
+            ax.set_xscale("symlog", linthresh=min(positive))
         ax.set_xlabel("training tokens")
         ax.legend(fontsize=7)
     return _save(fig, path)
