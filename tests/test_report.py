@@ -12,7 +12,7 @@ import pytest
 from salad.analysis.regression import accuracy_analysis
 from salad.cli.main import main
 from salad.errors import SaladError
-from salad.reporting import load_results, write_report
+from salad.reporting import load_results, markdown_summary, write_report
 
 from .conftest import REPO
 from .helpers.eval_results import scaling_history, training_block, write_eval_results
@@ -151,6 +151,21 @@ def test_missing_modes_and_untrained_run_read_as_na(tmp_path):
         "| openbookqa | .283 | n/a | n/a | n/a | n/a | n/a | .283 | .270 | .250 |")
     assert "| openbookqa | 100 | .283 / .217 |" in md.splitlines()  # base: teacher text only
     json.loads(written["summary"].read_text(), parse_constant=lambda c: pytest.fail(c))
+
+
+def test_results_dicts_as_salad_eval_returns_them(tmp_path):
+    path = write_eval_results(tmp_path / "r", "r", {"piqa": {
+        "teacher_text": (0.6, 0.58), "student_text": (0.59, 0.57)}}, voices=[])
+    data = json.loads(path.read_text())
+    data["benchmarks"][0]["gaps"]["student_text"] = {
+        "value": float("nan"), "ci95": [float("nan"), float("nan")], "n": 0}
+    assert markdown_summary(data)[-1] == "| piqa | 100 | .600 / .580 | .590 / .570 | n/a |"
+    written = write_report([data], tmp_path / "out")
+    assert "| piqa | 100 | .600 / .580 |" in written["markdown"].read_text()
+    assert not (tmp_path / "out" / "plots" / "gaps.png").exists()  # no speech gap to plot
+    del data["metric"]
+    with pytest.raises(SaladError, match="<results of r>: missing field 'metric'"):
+        write_report([data], tmp_path / "out2")
 
 
 # --- scaling fit and cross-run analysis --------------------------------------------------------

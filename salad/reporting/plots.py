@@ -64,12 +64,14 @@ def accuracy_bars(run: RunResults, path: Path) -> Path:
     return _save(fig, path)
 
 
-def gap_bars(runs: list[RunResults], path: Path) -> Path:
-    """Main-voice gap per benchmark, one bar per run, 95% CI whiskers."""
-    plt = _pyplot()
+def gap_bars(runs: list[RunResults], path: Path) -> Path | None:
+    """Main-voice gap per benchmark, one bar per run, 95% CI whiskers; None without gaps."""
     names: list[str] = []
     for run in runs:
         names += [b for b in run.benchmark_names() if b not in names]
+    if all(math.isnan(r.gap(b, speech_mode(r.main_voice))[0]) for r in runs for b in names):
+        return None
+    plt = _pyplot()
     x = np.arange(len(names))
     width = 0.8 / max(len(runs), 1)
     fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))

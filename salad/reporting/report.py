@@ -13,7 +13,7 @@ from ..errors import SaladError
 from . import plots
 from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
 from .fits import cross_run_analysis, scaling_fit
-from .results import RunResults, load_results, unique_labels
+from .results import RunResults, load_results, results_from_dict, unique_labels
 from .tables import (
     comparison,
     comparison_table,
@@ -100,8 +100,9 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     if len(metrics) > 1:
         side.blocks.append(Paragraph("The runs use different headline metrics "
                                      f"({', '.join(sorted(metrics))}): compare with care."))
-    side.blocks.append(Figure(plots.gap_bars(runs, plot_dir / "gaps.png"),
-                              "gap per benchmark and run (main voice) with 95% CI"))
+    gaps = plots.gap_bars(runs, plot_dir / "gaps.png")
+    if gaps:
+        side.blocks.append(Figure(gaps, "gap per benchmark and run (main voice) with 95% CI"))
     doc.sections.append(side)
 
     for run in runs:
@@ -160,10 +161,23 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def _as_run(source) -> RunResults:
+    if isinstance(source, RunResults):
+        return dataclasses.replace(source)
+    if isinstance(source, dict):
+        return results_from_dict(source, f"<results of {source.get('label', '?')}>")
+    return load_results(source)
+
+
+def markdown_summary(results) -> list[str]:
+    """The Markdown lines of one run's benchmark x mode table (results dict, path or run)."""
+    return to_markdown(Document("", [Section("", [run_table(_as_run(results))])]),
+                       figures=False).splitlines()[4:]
+
+
 def prepare_runs(results_list) -> list[RunResults]:
-    """Load what needs loading (copies of :class:`RunResults` as given) with distinct labels."""
-    runs = [dataclasses.replace(r) if isinstance(r, RunResults) else load_results(r)
-            for r in results_list]
+    """Runs from paths, results dicts or :class:`RunResults` (copied), with distinct labels."""
+    runs = [_as_run(r) for r in results_list]
     if not runs:
         raise SaladError("a report needs at least one run's results")
     unique_labels(runs)
@@ -185,7 +199,8 @@ def write_document(doc: Document, summary: dict, out_dir) -> dict[str, object]:
 def write_report(results_list, out_dir) -> dict[str, object]:
     """Write ``report.md``, ``report.html``, ``plots/*.png`` and ``summary.json`` to ``out_dir``.
 
-    ``results_list`` holds :class:`RunResults` or anything :func:`load_results` accepts.
+    ``results_list`` holds results dicts (as ``salad eval`` writes them), :class:`RunResults`
+    or anything :func:`load_results` accepts.
     Returns the written paths: keys ``markdown``, ``html``, ``summary`` and ``plots`` (a list).
     """
     doc, summary = build_report(prepare_runs(results_list), out_dir)

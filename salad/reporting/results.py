@@ -179,6 +179,12 @@ def load_results(source) -> RunResults:
         raise SaladError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
     except OSError as exc:
         raise SaladError(f"{path}: cannot read ({exc.strerror})") from exc
+    return results_from_dict(data, path)
+
+
+def results_from_dict(data: dict, path="<results>") -> RunResults:
+    """Validate results already in memory (``path`` only names them in errors)."""
+    path = Path(path)
     _validate(data, path)
     return RunResults(
         path=path, label=str(data["label"]), metric=str(data["metric"]),
