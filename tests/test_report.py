@@ -215,6 +215,22 @@ def test_cross_run_analysis_for_three_runs_matches_direct_call(tmp_path):
     assert (tmp_path / "out" / "plots" / "analysis_scatter.png").is_file()
 
 
+def test_cross_run_analysis_says_what_is_undefined(tmp_path):
+    runs = [_run(tmp_path, name, drop, 0.0, E=E, forgetting=f)
+            for name, drop, E, f in (("a", 0.0, 0.2, 0.01), ("b", 0.03, 0.25, 0.03),
+                                     ("c", 0.05, 0.3, 0.02), ("d", 0.02, 0.22, 0.04))]
+    three = write_report(runs[:3], tmp_path / "three")
+    stats = json.loads(three["summary"].read_text())["analysis"]["stats"]
+    assert stats["text_acc~F: R2"] is None and stats["text_acc~F: LOO R2"] is None
+    assert stats["speech_acc: partial R2 of log_M given F"] is None
+    assert stats["speech_acc~log_M: R2"] > 0.9
+    md = three["markdown"].read_text()
+    assert "Text accuracy is the same in every run" in md
+    assert "With 3 runs the model with both predictors fits every run exactly" in md
+    four = json.loads(write_report(runs, tmp_path / "four")["summary"].read_text())
+    assert four["analysis"]["stats"]["speech_acc: partial R2 of log_M given F"] is not None
+
+
 def test_no_cross_run_analysis_for_two_runs(tmp_path):
     written = write_report(_three_runs(tmp_path)[:2], tmp_path / "out")
     assert "Across runs" not in written["markdown"].read_text()

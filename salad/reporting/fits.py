@@ -105,9 +105,21 @@ def cross_run_analysis(runs: list[RunResults]) -> dict | None:
     except (SaladError, ValueError, ArithmeticError) as exc:
         out["message"] = f"the regressions failed: {exc}"
         return out
+    notes = []
+    for key, name in (("speech_acc", "speech accuracy"), ("text_acc", "text accuracy")):
+        if max(cols[key]) - min(cols[key]) < 1e-12:  # nothing to explain: R^2 is undefined
+            out["stats"] = {k: (math.nan if k.startswith(key) else v)
+                            for k, v in out["stats"].items()}
+            notes.append(f"{name.capitalize()} is the same in every run, so its regressions "
+                         "are undefined (n/a). ")
+    if len(candidates) <= 3:  # intercept + both predictors: as many coefficients as runs
+        out["stats"] = {k: (math.nan if "partial" in k else v) for k, v in out["stats"].items()}
+        notes.append(f"With {len(candidates)} runs the model with both predictors fits every "
+                     "run exactly, so partial R^2 is not reported (n/a). ")
     out["status"] = "done"
-    out["message"] = (f"These regressions rest on {len(candidates)} runs only: with so few "
-                      "points an R^2 near 1 is easy to get by chance, and the leave-one-out "
-                      "R^2 (each run predicted by a fit without it) is the more honest number. "
-                      "Read them as a description of these runs, not as evidence of a law.")
+    notes.append(f"These regressions rest on {len(candidates)} runs only: with so few points "
+                 "an R^2 near 1 is easy to get by chance, and the leave-one-out R^2 (each run "
+                 "predicted by a fit without it) is the more honest number. Read them as a "
+                 "description of these runs, not as evidence of a law.")
+    out["message"] = "".join(notes)
     return out
