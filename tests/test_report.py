@@ -140,6 +140,16 @@ def test_html_is_self_contained_and_escaped(tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_same_label_or_file_stem_keeps_runs_apart(tmp_path):
+    for name, label in (("r1", "x y"), ("r2", "x<y"), ("r3", "x y")):
+        write_eval_results(tmp_path / name, label, _scores())
+    written = write_report([tmp_path / "r1", tmp_path / "r2", tmp_path / "r3"], tmp_path / "o")
+    names = sorted(p.name for p in written["plots"] if p.name.startswith("accuracy_"))
+    assert names == ["accuracy_x_y-2.png", "accuracy_x_y.png", "accuracy_x_y_2.png"]
+    assert "| benchmark | x y: teacher text |" in written["markdown"].read_text()
+    assert "x y#2: gap" in written["markdown"].read_text()
+
+
 def test_missing_modes_and_untrained_run_read_as_na(tmp_path):
     write_eval_results(tmp_path / "base", "base",
                        {"openbookqa": {"teacher_text": (0.283, 0.217)}}, voices=[])

@@ -32,6 +32,18 @@ def slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("._") or "run"
 
 
+def file_stems(labels: list[str]) -> dict[str, str]:
+    """A distinct, file-name-safe stem per run label."""
+    stems: dict[str, str] = {}
+    for label in labels:
+        stem, n = slug(label), 1
+        while stem in stems.values():
+            n += 1
+            stem = f"{slug(label)}-{n}"
+        stems[label] = stem
+    return stems
+
+
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -34,7 +34,7 @@ def _runs_table(runs: list[RunResults]) -> Table:
                   "eval seconds"], rows)
 
 
-def _scaling_section(runs, fits: dict, plot_dir: Path) -> Section:
+def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) -> Section:
     section = Section("Scaling law of misalignment", [Paragraph(
         "M(D) = E + B * D^-beta fitted to held-out misalignment over training tokens D from the "
         "run's Stage I history; E is the irreducible misalignment and the last column the "
@@ -50,7 +50,7 @@ def _scaling_section(runs, fits: dict, plot_dir: Path) -> Section:
         rows.append([run.label, fmt_num(fit["E"]), fmt_num(fit["B"], 3), fmt_num(fit["beta"], 3),
                      fmt_num(fit["r2"], 3), fmt_tokens(fit["tokens_within_5pct"]),
                      str(fit["n_points"])])
-        path = plot_dir / f"scaling_{plots.slug(run.label)}.png"
+        path = plot_dir / f"scaling_{stems[run.label]}.png"
         plot_scaling(ScalingFit(**fit), result["tokens"], result["misalignment"], path,
                      title=f"{run.label}: M(D) = E + B D^-beta")
         figures.append(Figure(path, f"{run.label}: misalignment over tokens and the fitted law"))
@@ -91,6 +91,7 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(parents=True, exist_ok=True)
     labels = [r.label for r in runs]
+    stems = plots.file_stems(labels)
     doc = Document(f"SALAD evaluation report: {', '.join(labels)}", base_dir=out_dir)
     doc.sections.append(Section("Runs", [_runs_table(runs)]))
 
@@ -111,7 +112,7 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
         if notes:
             section.blocks.append(Paragraph("Skipped items (not scored, counted here): "
                                             + "; ".join(notes) + "."))
-        path = plots.accuracy_bars(run, plot_dir / f"accuracy_{plots.slug(run.label)}.png")
+        path = plots.accuracy_bars(run, plot_dir / f"accuracy_{stems[run.label]}.png")
         section.blocks.append(Figure(path, f"{run.label}: {run.metric} by benchmark and mode"))
         doc.sections.append(section)
 
@@ -122,7 +123,7 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     doc.sections.append(training)
 
     fits = {run.label: scaling_fit(run) for run in runs}
-    doc.sections.append(_scaling_section(runs, fits, plot_dir))
+    doc.sections.append(_scaling_section(runs, fits, plot_dir, stems))
 
     analysis = cross_run_analysis(runs)
     if analysis is not None:
