@@ -72,9 +72,10 @@ class LoglikScorer:
         return f"prefix={self.prefix_ids}|max_length={self.max_length}"
 
     # ---- text -> token requests ----
-    def text_requests(self, pairs: Sequence[tuple[str, str]]) -> list[ScoreRequest]:
-        """Tokenize ``(context, continuation)`` pairs the way lm-eval-harness does: the
-        continuation's ids are those of ``context + continuation`` past the context's ids."""
+    def split_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+        """Token ids of ``(context, continuation)`` pairs the way lm-eval-harness splits them:
+        the continuation's ids are those of ``context + continuation`` past the context's ids
+        (an empty context has no ids)."""
         contexts = [c for c, _ in pairs]
         wholes = [c + x for c, x in pairs]
         ctx_ids = self.lm.tokenize(contexts)
@@ -90,8 +91,13 @@ class LoglikScorer:
                 cont = list(self.lm.tokenize([continuation])[0])
             if not cont:
                 raise SaladError(f"empty continuation after tokenization: {continuation!r}")
-            out.append(ScoreRequest([self.prefix_ids + c_ids], cont))
+            out.append((c_ids, cont))
         return out
+
+    def text_requests(self, pairs: Sequence[tuple[str, str]]) -> list[ScoreRequest]:
+        """One request per ``(context, continuation)`` pair, after the scorer's ``prefix_ids``."""
+        return [ScoreRequest([self.prefix_ids + c_ids], cont)
+                for c_ids, cont in self.split_pairs(pairs)]
 
     def _truncate(self, req: ScoreRequest) -> ScoreRequest:
         excess = len(req) - self.max_length

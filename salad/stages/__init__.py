@@ -24,10 +24,11 @@ class StageDef:
 
 def _table() -> dict[str, StageDef]:
     from .data_stage import PREPARE_DATA
+    from .evaluate_stage import EVALUATE
     from .inspect_stage import INSPECT
     from .stage1_stage import STAGE1
 
-    return {s.name: s for s in (INSPECT, PREPARE_DATA, STAGE1)}
+    return {s.name: s for s in (INSPECT, PREPARE_DATA, STAGE1, EVALUATE)}
 
 
 STAGES: dict[str, StageDef] = _table()

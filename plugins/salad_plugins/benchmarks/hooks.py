@@ -23,7 +23,9 @@ class HFSourceConfig(BaseModel):
 class BenchmarkConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     path: str | None = Field(None, description="Local JSONL file (default: "
-                             "$SALAD_BENCHMARKS_DIR/<benchmark file>)")
+                             "<data_dir>/<benchmark file>)")
+    data_dir: str | None = Field(None, description="Folder holding the benchmark's local file "
+                                 "(default: $SALAD_BENCHMARKS_DIR)")
     hf: HFSourceConfig | bool = Field(False, description="true: the public dataset on the hub; "
                                       "or an explicit {dataset, config, splits}")
     limit: int | None = Field(None, ge=1, description="Seeded subset of this many items")
@@ -31,8 +33,8 @@ class BenchmarkConfig(BaseModel):
 
     @model_validator(mode="after")
     def _one_source(self):
-        if self.path and self.hf:
-            raise ValueError("set either `path` or `hf`, not both")
+        if (self.path or self.data_dir) and self.hf:
+            raise ValueError("set either a local file (`path`, `data_dir`) or `hf`, not both")
         return self
 
 

@@ -80,11 +80,12 @@ class BenchmarkSourceImpl:
             return Path(self.config.path).expanduser()
         if self.config.hf:
             return None
-        base = os.environ.get(ENV_DIR)
+        base = self.config.data_dir or os.environ.get(ENV_DIR)
         if not base:
             raise SaladError(
                 f"{self.spec.record}: no data source: set `path` to a local JSONL file, set "
-                f"{ENV_DIR} to a folder holding {self.spec.local_file}, or set `hf: true` "
+                f"`data_dir` or {ENV_DIR} to a folder holding {self.spec.local_file}, or set "
+                "`hf: true` "
                 f"(online, needs pip install 'salad-speech[hf]')")
         return Path(base).expanduser() / self.spec.local_file
 

@@ -1,0 +1,82 @@
+"""Models of a run for evaluation: the recipe's teacher, and its student, adapter and markers
+with a Stage I checkpoint loaded; plus the run's training summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from salad.errors import SaladError
+
+from .suite import EvalModels
+
+
+def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path, Path | None]:
+    """``(run_dir, checkpoint_dir)`` for a run directory or a checkpoint directory. A run
+    without the named checkpoint evaluates its untrained student (checkpoint None)."""
+    path = Path(target)
+    if (path / "model.safetensors").is_file():
+        for parent in path.parents:
+            if (parent / "recipe.yaml").is_file():
+                return parent, path
+        raise SaladError(f"{path}: a checkpoint outside a run directory (no recipe.yaml above)")
+    if (path / "recipe.yaml").is_file():
+        ckpt = path / "stage1" / "checkpoints" / checkpoint
+        return path, ckpt if (ckpt / "model.safetensors").is_file() else None
+    raise SaladError(f"{path}: neither a run directory (recipe.yaml) nor a checkpoint "
+                     "(model.safetensors)")
+
+
+def _component_id(validated, slot: str) -> str:
+    comp = validated.component(slot)
+    return comp.record.name + json.dumps(comp.config.model_dump(mode="json"), sort_keys=True)
+
+
+def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
+    """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
+    loaded. Without a checkpoint the student is the recipe's initial one."""
+    from salad.feature_cache import file_hash
+    from salad.speech.model import SpeechLM
+    from salad.training.checkpoint import load_weights
+
+    teacher = validated.build("teacher")
+    student = validated.build("student")
+    model = SpeechLM(validated.build("adapter"), student)
+    if checkpoint is not None:
+        load_weights(checkpoint, model)
+    model.eval()
+    weights = file_hash(checkpoint / "model.safetensors") if checkpoint else "initial"
+    return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
+                      speech_lm=model,
+                      student_id=f"{_component_id(validated, 'student')}|weights={weights}",
+                      encoder=validated.build("encoder") if speech else None)
+
+
+def training_summary(run_dir: Path) -> dict | None:
+    """End-of-training held-out misalignment and forgetting, and their history."""
+    path = Path(run_dir) / "stage1" / "history.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    history = data.get("history") or []
+    if not history:
+        return None
+    last = history[-1]
+    return {"misalignment": last["misalignment"], "forgetting": last["forgetting"],
+            "tokens": data.get("tokens_seen", last.get("tokens")), "history": history}
+
+
+def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None,
+                 out_dir: Path, label: str | None = None, log=print) -> dict:
+    """Evaluate a run's models into ``out_dir`` and write its report there; the results
+    (schema ``salad.eval.v1``) gain ``lines``: the Markdown summary table."""
+    from salad.reporting import markdown_summary, write_report
+
+    from .suite import Evaluation
+
+    label = label or Path(run_dir).name
+    meta = {"run_dir": str(run_dir), "checkpoint": str(checkpoint) if checkpoint else None,
+            "training": training_summary(run_dir)}
+    results = Evaluation(models, cfg, out_dir, log=log).run(label, meta)
+    write_report([results], out_dir)
+    return {**results, "lines": markdown_summary(results)}

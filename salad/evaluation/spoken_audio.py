@@ -1,0 +1,133 @@
+"""Audio for spoken benchmark items: synthesis through the speech-data job (content-addressed
+and resumable), encoder frames through the feature cache, ASR transcripts for the cascade.
+
+Audio and frames live in shared caches, so every run evaluated on the same items and voice
+reuses them; a text whose synthesis fails is counted and its items are skipped in speech modes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salad.items import TextRecord
+from salad.manifests import read_speech_manifest, write_text_manifest
+from salad.synthesis import SynthesisConfig, VoiceSpec, run_synthesis
+
+from .cache import ScoreCache, cache_key
+from .spoken import SpokenContext
+
+
+def voice_from_label(label: str) -> VoiceSpec:
+    """``"piper:joe"`` -> ``VoiceSpec(engine="salad.piper_tts.v1", voice="joe")``; a full
+    registry name works too (``"salad.flite_tts.v1:slt"``)."""
+    engine, sep, voice = label.partition(":")
+    if not sep or not engine or not voice:
+        from salad.errors import SaladError
+
+        raise SaladError(f"voice {label!r}: expected ENGINE:VOICE, e.g. piper:joe or flite:slt")
+    if "." not in engine:
+        engine = f"salad.{engine}_tts.v1"
+    return VoiceSpec(engine=engine, voice=voice)
+
+
+@dataclass
+class SpokenSet:
+    """The audio of one voice for a set of spoken texts, by content key."""
+
+    voice: str
+    audio: dict[str, str] = field(default_factory=dict)       # key -> audio path
+    texts: dict[str, str] = field(default_factory=dict)       # key -> spoken text
+    failed: dict[str, str] = field(default_factory=dict)      # key -> reason
+    wer: float | None = None                                   # of the cascade's ASR
+
+
+def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir: Path,
+                     tts_cache: str, progress: bool = True) -> SpokenSet:
+    """Speak each distinct text once with ``voice``; resumes from ``work_dir``'s manifest."""
+    texts = {p.key: p.spoken for p in parts if p.spoken}
+    label = voice.speaker.replace(":", "_").replace("/", "_")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    text_manifest = work_dir / f"{label}.texts.jsonl"
+    speech_manifest = work_dir / f"{label}.speech.jsonl"
+    known = _manifest_keys(text_manifest)
+    if not set(texts) <= known:  # the job resumes by id, so a grown text list just appends
+        merged = {**_manifest_texts(text_manifest), **texts}
+        write_text_manifest(text_manifest, (TextRecord(k, t, "benchmark")
+                                            for k, t in sorted(merged.items())))
+    cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
+                          cache_dir=tts_cache, voices=[voice], progress=progress)
+    run_synthesis(cfg)
+    out = SpokenSet(voice.speaker, texts=texts)
+    if speech_manifest.exists():
+        for rec in read_speech_manifest(speech_manifest, strict=False):
+            if rec.text_id in texts:
+                out.audio[rec.text_id] = rec.audio
+    failures = Path(cfg.failures_path)
+    if failures.exists():
+        for line in failures.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            key = str(row.get("text_id", ""))
+            if key in texts and key not in out.audio:
+                out.failed[key] = str(row.get("error", "synthesis failed"))[:200]
+    for key in texts:
+        if key not in out.audio and key not in out.failed:
+            out.failed[key] = "no audio produced"
+    return out
+
+
+def _manifest_texts(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {str(r["id"]): str(r["text"]) for r in rows}
+
+
+def _manifest_keys(path: Path) -> set[str]:
+    return set(_manifest_texts(path))
+
+
+def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str, progress: bool = True):
+    """``key -> frames`` lookup for the spoken set (encoding cache misses first)."""
+    from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+    from salad.runner import atomic_write_text
+
+    manifest = Path(feature_cache) / "eval-manifests" / f"{cache_key(a=spoken.audio)[:16]}.jsonl"
+    atomic_write_text(manifest, "".join(json.dumps({"id": k, "audio": a}) + "\n"
+                                        for k, a in sorted(spoken.audio.items())))
+    report = precompute_manifest(manifest, encoder, feature_cache, progress=progress)
+    for where, error in report.failed:
+        key = where.split("id=", 1)[-1].split(" ", 1)[0]
+        spoken.failed[key] = f"encoder: {error}"
+        spoken.audio.pop(key, None)
+    features = ManifestFeatures(FeatureCache(feature_cache, encoder.cache_key()), report.index)
+    return lambda key: features([key])[0] if key in report.index else None
+
+
+def transcribe(spoken: SpokenSet, transcriber, cache: ScoreCache,
+               progress: bool = True) -> dict[str, str]:
+    """ASR transcript per key; cached by audio content and ASR model identity."""
+    from tqdm import tqdm
+
+    from salad.feature_cache import file_hash
+
+    model_id = transcriber.model_id()
+    out, new = {}, []
+    for key, path in tqdm(sorted(spoken.audio.items()), desc=f"ASR {spoken.voice}", unit="utt",
+                          disable=not progress):
+        ck = cache_key(asr=model_id, audio=file_hash(path))
+        hit = cache.get(ck)
+        if hit is None:
+            hit = {"key": ck, "text": transcriber.transcribe_file(path)}
+            new.append(hit)
+            if len(new) >= 32:
+                cache.put_many(new)
+                new = []
+        out[key] = hit["text"]
+    cache.put_many(new)
+    return out

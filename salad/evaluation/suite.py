@@ -1,0 +1,224 @@
+"""One evaluation of a speech LLM: the same benchmark items as text (teacher and student), as
+speech in each voice (student), and through ASR (cascade: teacher on the transcript), with the
+text-speech gap per benchmark and its paired bootstrap interval.
+
+Writes ``results.json`` (schema ``salad.eval.v1``, read by :mod:`salad.reporting`) and
+``items.jsonl`` (one row per item and mode) into the output directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from salad.items import BenchmarkItem
+from salad.runner import atomic_write_json, atomic_write_text
+
+from .cache import ScoreCache
+from .config import EvalConfig
+from .loglik import LoglikScorer
+from .prompts import PromptFormat
+from .scoring import BenchmarkResult, TextContexts, evaluate
+from .spoken import speech_problem, spoken_parts
+from .stats import paired_gap
+
+SCHEMA = "salad.eval.v1"
+
+
+@dataclass
+class EvalModels:
+    """What the modes need; ``speech_lm`` and ``encoder`` may be None for text-only modes."""
+
+    teacher: object
+    teacher_id: str
+    speech_lm: object | None = None   # salad.speech.model.SpeechLM
+    student_id: str = ""
+    encoder: object | None = None
+
+
+def benchmark_items(name: str, cfg: EvalConfig) -> tuple[list[BenchmarkItem], list[BenchmarkItem]]:
+    """``(items, shot pool)`` of a benchmark: the seeded subset and all its items. ``name`` is
+    a short name (``piqa``), a benchmark registry name, or a local ``.jsonl`` file (read by
+    ``salad.jsonl_benchmark.v1`` in its default multiple-choice format)."""
+    from salad.plugin_host import get_host
+
+    config = dict(cfg.benchmark_config)
+    if name.endswith(".jsonl"):
+        record = "salad.jsonl_benchmark.v1"
+        config.update(path=name, name=Path(name).stem)
+    else:
+        record = name if "." in name else f"salad.{name}.v1"
+    reg = get_host().registry("benchmark")
+    pool = list(reg.build(record, config).iter_items())
+    items = list(reg.build(record, {**config, "limit": cfg.limit, "seed": cfg.seed}).iter_items())
+    return items, pool
+
+
+def _progress(cfg: EvalConfig, desc: str) -> Callable[[int, int], None] | None:
+    if not cfg.progress:
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = bars.setdefault("bar", tqdm(total=total, desc=desc, unit="item", leave=False))
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+class Evaluation:
+    def __init__(self, models: EvalModels, cfg: EvalConfig, out_dir: Path, log=print):
+        self.models = models
+        self.cfg = cfg
+        self.out_dir = Path(out_dir)
+        self.log = log
+        cache_dir = Path(cfg.eval_cache)
+        self.scores = ScoreCache(cache_dir / "scores.jsonl")
+        self.transcripts = ScoreCache(cache_dir / "transcripts.jsonl")
+        self.teacher_scorer = LoglikScorer(models.teacher, batch_size=cfg.batch_size)
+        self.student_scorer = (LoglikScorer(models.speech_lm.student, batch_size=cfg.batch_size)
+                               if models.speech_lm is not None else None)
+        self.rows: list[dict] = []
+
+    # ---- modes ----
+    def _score(self, mode: str, bench: str, scorer, items, pool, model_id, contexts=None,
+               skipped: dict[str, str] | None = None) -> BenchmarkResult:
+        cfg = self.cfg
+        res = evaluate(scorer, items, model_id=model_id, shots=cfg.shots, seed=cfg.seed,
+                       pool=pool, contexts=contexts, cache=self.scores,
+                       progress=_progress(cfg, f"{bench} {mode}"))
+        res.skipped.update(skipped or {})
+        for s in res.scores:
+            self.rows.append({"benchmark": bench, "mode": mode, "item": s.item_id,
+                              "correct": s.correct, "correct_norm": s.correct_norm})
+        self.log(f"  {bench:<14} {mode:<34} n={res.n:<5} acc={res.acc:.3f} "
+                 f"acc_norm={res.acc_norm:.3f}" + (f" skipped={len(res.skipped)}"
+                                                   if res.skipped else ""))
+        return res
+
+    def _spoken(self, all_items: list[BenchmarkItem]):
+        """Per voice: the audio, the frame lookup and (when asked) the transcripts."""
+        from .spoken_audio import encoder_frames, synthesize_texts, transcribe, voice_from_label
+
+        cfg = self.cfg
+        parts = [p for i in all_items if speech_problem(i) is None for p in spoken_parts(i)]
+        out = {}
+        transcriber = None
+        for n, label in enumerate(cfg.voices):
+            self.log(f"spoken items, voice {label}: synthesis")
+            spoken = synthesize_texts(parts, voice_from_label(label),
+                                      Path(cfg.eval_cache) / "spoken", cfg.tts_cache,
+                                      progress=cfg.progress)
+            frames = None
+            if "student_speech" in cfg.modes and self.models.speech_lm is not None:
+                frames = encoder_frames(spoken, self.models.encoder, cfg.feature_cache,
+                                        progress=cfg.progress)
+            texts = None
+            if "cascade" in cfg.modes and (n == 0 or cfg.cascade_voices == "all"):
+                if transcriber is None:
+                    from salad.asr import WhisperTranscriber
+
+                    transcriber = WhisperTranscriber(cfg.asr_model)
+                texts = transcribe(spoken, transcriber, self.transcripts, progress=cfg.progress)
+                from salad.asr import corpus_wer
+
+                spoken.wer = corpus_wer((spoken.texts[k], t) for k, t in texts.items())
+            out[label] = (spoken, frames, texts)
+        return out
+
+    @staticmethod
+    def _missing(items, available: set[str]) -> tuple[list[BenchmarkItem], dict[str, str]]:
+        keep, skipped = [], {}
+        for item in items:
+            problem = speech_problem(item)
+            if problem is None and any(p.key not in available for p in spoken_parts(item)):
+                problem = "no audio (synthesis or encoding failed)"
+            if problem:
+                skipped[item.id] = problem
+            else:
+                keep.append(item)
+        return keep, skipped
+
+    @staticmethod
+    def _transcribed(item: BenchmarkItem, texts: dict[str, str]) -> BenchmarkItem:
+        parts = spoken_parts(item)
+        if item.contexts is not None:
+            return dataclasses.replace(item, contexts=tuple(p.with_text(texts[p.key])
+                                                            for p in parts))
+        return dataclasses.replace(item, context=parts[0].with_text(texts[parts[0].key]))
+
+    def run(self, label: str, meta: dict) -> dict:
+        from .speech_mode import SpeechContexts
+
+        cfg, m = self.cfg, self.models
+        start = time.time()
+        loaded = {b: benchmark_items(b, cfg) for b in cfg.benchmarks}
+        speech_modes = {"student_speech", "cascade"} & set(cfg.modes)
+        spoken = self._spoken([i for items, _ in loaded.values() for i in items]) \
+            if speech_modes else {}
+        benchmarks = []
+        for bench, (items, pool) in loaded.items():
+            name = items[0].benchmark if items else bench
+            results: dict[str, tuple[BenchmarkResult, dict]] = {}
+            if "teacher_text" in cfg.modes:
+                results["teacher_text"] = (self._score("teacher_text", name, self.teacher_scorer,
+                                                       items, pool, m.teacher_id), {})
+            if "student_text" in cfg.modes and self.student_scorer is not None:
+                results["student_text"] = (self._score("student_text", name, self.student_scorer,
+                                                       items, pool, m.student_id), {})
+            for label_v, (sp, frames, texts) in spoken.items():
+                keep, skipped = self._missing(items, set(sp.audio))
+                if frames is not None:
+                    contexts = SpeechContexts(m.speech_lm, frames,
+                                              f"{label_v}|{m.encoder.cache_key()}")
+                    mode = f"student_speech@{label_v}"
+                    results[mode] = (self._score(mode, name, self.student_scorer, keep, pool,
+                                                 m.student_id, contexts, skipped), {})
+                if texts is not None:
+                    mode = f"cascade@{label_v}"
+                    fmt = TextContexts(PromptFormat(name=f"cascade-v1|{label_v}"))
+                    asr_items = [self._transcribed(i, texts) for i in keep]
+                    results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
+                                                 pool, m.teacher_id, fmt, skipped),
+                                     {"wer": sp.wer})
+            benchmarks.append(self._summarize(name, len(items), results))
+        out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
+               "metric": cfg.metric, "voices": list(cfg.voices), "benchmarks": benchmarks,
+               "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
+                              "failed": len(sp.failed),
+                              **({"wer": sp.wer} if sp.wer is not None else {})}
+                          for v, (sp, _, _) in spoken.items()},
+               "config": cfg.model_dump(mode="json"), "seconds": round(time.time() - start, 1)}
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.out_dir / "results.json", out)
+        atomic_write_text(self.out_dir / "items.jsonl",
+                          "".join(json.dumps(r) + "\n" for r in self.rows))
+        return out
+
+    def _summarize(self, bench: str, n_items: int,
+                   results: dict[str, tuple[BenchmarkResult, dict]]) -> dict:
+        cfg = self.cfg
+        modes = {mode: {"acc": r.acc, "acc_norm": r.acc_norm, "n": r.n,
+                        "skipped": len(r.skipped), **extra}
+                 for mode, (r, extra) in results.items()}
+        gaps = {}
+        if "teacher_text" in results:
+            def correct(r: BenchmarkResult) -> dict[str, bool]:
+                attr = "correct_norm" if cfg.metric == "acc_norm" else "correct"
+                return {s.item_id: getattr(s, attr) for s in r.scores}
+
+            ref = correct(results["teacher_text"][0])
+            for mode, (r, _) in results.items():
+                if mode != "teacher_text":
+                    gaps[mode] = paired_gap(ref, correct(r), resamples=cfg.bootstrap,
+                                            seed=cfg.seed)
+        return {"benchmark": bench, "n_items": n_items, "modes": modes, "gaps": gaps}

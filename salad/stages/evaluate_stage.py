@@ -1,0 +1,23 @@
+"""The ``evaluate`` stage: the run's benchmarks as text, as speech and through ASR."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field
+
+from ..evaluation.config import EvalConfig
+from . import StageDef
+
+
+class EvaluateStageConfig(EvalConfig):
+    model_config = ConfigDict(extra="forbid")
+    checkpoint: str = Field("final", description="Stage I checkpoint under stage1/checkpoints/ "
+                                                 "(the initial student when it does not exist)")
+
+
+EVALUATE = StageDef(
+    name="evaluate",
+    config=EvaluateStageConfig,
+    run="salad.stages.evaluate_run:run",
+    summary="Evaluate: the same benchmark items as text, as speech and through ASR; the gap.",
+    needs=("encoder", "adapter", "teacher", "student"),
+)

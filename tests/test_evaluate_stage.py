@@ -1,0 +1,105 @@
+"""`salad eval` and the evaluate stage end to end on tiny components: text, speech (two flite
+voices), cascade (Whisper tiny.en), results, per-item rows, report, caching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from salad.cli.main import main
+
+from .test_stage1_stage import _manifest
+
+ITEMS = Path(__file__).parent / "data" / "handmade_items" / "mc.jsonl"
+
+
+def _components(tiny_lm_dir):
+    lm = {"name": "salad.hf_lm.v1", "config": {"model": str(tiny_lm_dir)}}
+    return {
+        "encoder": {"name": "salad.fbank_encoder.v1", "config": {"n_mels": 40}},
+        "adapter": {"name": "salad.mlp_adapter.v1",
+                    "config": {"input_dim": 40, "output_dim": 64, "hidden_dim": 64}},
+        "teacher": lm,
+        "student": {**lm, "config": {**lm["config"], "training": "full"}},
+        "loss": {"name": "salad.distill_mix.v1"},
+        "scorer": {"name": "salad.kl_misalignment.v1"}}
+
+
+def _eval_config(tmp_path, **extra):
+    """Caches stay at their defaults, relative to the test's working directory (tmp_path)."""
+    return {"benchmarks": [str(ITEMS)], "voices": ["flite:slt", "flite:kal"],
+            "asr_model": "tiny.en", "limit": None, "progress": False, **extra}
+
+
+def _results(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text())
+
+
+def test_untrained_student_matches_teacher_on_text(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    recipe = salad_write_recipe({"name": "untrained", "output_dir": str(tmp_path / "runs"),
+                                 "components": _components(tiny_lm_dir)})
+    run_dir = tmp_path / "run"
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    assert main(["eval", str(run_dir), "--modes", "teacher_text", "student_text",
+                 "--benchmarks", str(ITEMS), "--limit", "all", "--no-progress"]) == 0
+    out = run_dir / "eval"
+    res = _results(out)
+    assert res["schema"] == "salad.eval.v1" and res["checkpoint"] is None
+    (bench,) = res["benchmarks"]
+    teacher, student = bench["modes"]["teacher_text"], bench["modes"]["student_text"]
+    assert teacher == student  # same weights: same scores item for item
+    assert bench["gaps"]["student_text"]["value"] == 0.0
+    assert (out / "report.md").exists() and (out / "report.html").exists()
+
+
+def test_bad_target_is_a_clear_error(tmp_path, capsys):
+    assert main(["eval", str(tmp_path)]) == 1
+    assert "neither a run directory" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                  capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    train = _manifest(tmp_path, "train", 16, 0)
+    held = _manifest(tmp_path, "held", 8, 1)
+    recipe = salad_write_recipe({
+        "name": "tiny-eval", "output_dir": str(tmp_path / "runs"),
+        "components": _components(tiny_lm_dir),
+        "stages": [
+            {"name": "stage1", "config": {
+                "train_manifest": str(train), "heldout_manifest": str(held), "steps": 2,
+                "batch_size": 2, "eval_every": 1, "eval_examples": 2, "checkpoint_every": 1}},
+            {"name": "evaluate", "config": _eval_config(tmp_path)}],
+    })
+    run_dir = tmp_path / "run"
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    res = _results(run_dir / "eval")
+    (bench,) = res["benchmarks"]
+    modes = bench["modes"]
+    assert set(modes) == {"teacher_text", "student_text", "student_speech@flite:slt",
+                          "student_speech@flite:kal", "cascade@flite:slt"}
+    n_items = bench["n_items"]
+    assert n_items == sum(1 for line in ITEMS.open() if line.strip())
+    for mode in modes.values():
+        assert mode["n"] + mode["skipped"] == n_items
+    assert modes["cascade@flite:slt"]["wer"] < 0.5
+    assert res["spoken"]["flite:slt"]["audio"] == res["spoken"]["flite:slt"]["texts"] > 0
+    assert res["training"]["history"][-1]["step"] == 2
+    rows = [json.loads(x) for x in (run_dir / "eval" / "items.jsonl").open()]
+    assert len(rows) == sum(m["n"] for m in modes.values())
+    assert "student_speech@flite:slt" in (run_dir / "report.md").read_text()
+
+    # a checkpoint inside the run: text modes only, everything else cached or skipped
+    scores = tmp_path / ".cache" / "eval" / "scores.jsonl"
+    before = scores.read_text().count("\n")
+    ckpt = run_dir / "stage1" / "checkpoints" / "step-0000001"
+    capsys.readouterr()
+    assert main(["eval", str(ckpt), "--modes", "teacher_text", "--benchmarks", str(ITEMS),
+                 "--limit", "all", "--no-progress"]) == 0
+    assert (run_dir / "eval-step-0000001" / "results.json").exists()
+    assert scores.read_text().count("\n") == before  # teacher scores came from the cache
