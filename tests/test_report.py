@@ -67,6 +67,17 @@ def test_load_accepts_run_dir_eval_dir_and_file(tmp_path):
         assert np.isnan(results.score("piqa", "cascade@piper:joe"))
 
 
+def test_load_finds_the_only_checkpoint_eval_or_asks(tmp_path):
+    write_eval_results(tmp_path / "tmp", "run@initial", _scores())
+    (tmp_path / "run").mkdir()
+    (tmp_path / "tmp" / "eval").rename(tmp_path / "run" / "eval-initial")
+    assert load_results(tmp_path / "run").label == "run@initial"
+    write_eval_results(tmp_path / "tmp", "run@step100", _scores())
+    (tmp_path / "tmp" / "eval").rename(tmp_path / "run" / "eval-step100")
+    with pytest.raises(SaladError, match=r"several evaluations.*eval-initial, .*eval-step100"):
+        load_results(tmp_path / "run")
+
+
 def test_load_missing_path_names_it(tmp_path):
     with pytest.raises(SaladError, match="nowhere"):
         load_results(tmp_path / "nowhere")

@@ -124,10 +124,17 @@ def order_modes(modes, voices: list[str]) -> list[str]:
 
 
 def _results_file(source: Path) -> Path:
+    """``RUN/eval/results.json`` (the final checkpoint's), else the only ``RUN/eval-*/`` one."""
     if source.is_dir():
         for candidate in (source / "eval" / "results.json", source / "results.json"):
             if candidate.is_file():
                 return candidate
+        others = sorted(source.glob("eval-*/results.json"))
+        if len(others) == 1:
+            return others[0]
+        if others:
+            raise SaladError(f"{source}: several evaluations and none of the final checkpoint; "
+                             "pass one of: " + ", ".join(str(p.parent) for p in others))
         raise SaladError(f"{source}: no eval results found (looked for "
                          f"{source / 'eval' / 'results.json'} and {source / 'results.json'}; "
                          f"run `salad eval {source}` first)")
