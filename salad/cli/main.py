@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import data_cmd, eval_cmd, plugins_cmd, recipe_cmd
+from . import data_cmd, eval_cmd, plugins_cmd, recipe_cmd, report_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     recipe_cmd.add_commands(sub)
     data_cmd.add_commands(sub)
     eval_cmd.add_commands(sub)
+    report_cmd.add_commands(sub)
     return parser
 
 
