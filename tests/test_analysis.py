@@ -41,3 +41,11 @@ def test_r2_loo_and_partial():
                             misalignment=np.exp(x1) + 3, forgetting=x2)
     assert out["speech_acc~log_M: R2"] == pytest.approx(1.0)
     assert out["text_acc~F: R2"] == pytest.approx(1.0)
+
+
+def test_partial_r2_is_undefined_when_nothing_is_left_to_explain():
+    import math
+
+    x1, x2 = [1.0, 2.0, 3.0, 4.0, 5.0], [0.3, -0.1, 0.4, 0.0, 0.2]
+    assert math.isnan(partial_r2([0.5] * 5, x1, x2))  # constant response
+    assert math.isnan(partial_r2([2 * v + 1 for v in x2], x1, x2))  # controls explain it all

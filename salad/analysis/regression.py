@@ -53,7 +53,12 @@ def partial_r2(y: Sequence[float], predictor: Sequence[float],
     y = np.asarray(y, dtype=float)
     reduced = _sse(_design(controls) if controls else np.ones((len(y), 1)), y)
     full = _sse(_design([*controls, predictor]), y)
-    return 1.0 - full / reduced if reduced else float("nan")
+    # nothing to explain (constant response) or nothing left once the controls are in
+    # (round-off only): the share is undefined, not a number made of noise
+    sst = float(np.sum((y - y.mean()) ** 2))
+    if sst <= 1e-12 * float(np.sum(y**2)) or reduced <= 1e-12 * sst:
+        return float("nan")
+    return 1.0 - full / reduced
 
 
 def accuracy_analysis(speech_acc, text_acc, misalignment, forgetting) -> dict[str, float]:

@@ -69,7 +69,7 @@ def cmd_eval(args) -> int:
     except (ValidationError, ValueError) as exc:
         raise SaladError(f"bad evaluation options: {exc}") from None
     run_dir, checkpoint = resolve_target(args.target, args.checkpoint)
-    name = checkpoint.name if checkpoint is not None else "initial"
+    name = checkpoint.name if checkpoint is not None else "final"
     out = Path(args.out) if args.out else run_dir / ("eval" if name == "final" else f"eval-{name}")
     print(f"run {run_dir}, checkpoint {checkpoint or 'none (initial student)'} -> {out}")
     validated = validate_recipe(run_dir / "recipe.yaml")
