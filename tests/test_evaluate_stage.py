@@ -99,14 +99,14 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert res["training"]["history"][-1]["step"] == 2
     rows = [json.loads(x) for x in (run_dir / "eval" / "items.jsonl").open()]
     assert len(rows) == sum(m["n"] for m in modes.values())
-    assert "student_speech@flite:slt" in (run_dir / "report.md").read_text()
+    assert "| speech flite:slt |" in (run_dir / "report.md").read_text()
 
     # a checkpoint inside the run: text modes only, everything else cached or skipped
     scores = tmp_path / ".cache" / "eval" / "scores.jsonl"
     before = scores.read_text().count("\n")
-    ckpt = run_dir / "stage1" / "checkpoints" / "step-0000001"
+    ckpt = run_dir / "stage1" / "checkpoints" / "step-0000002"
     capsys.readouterr()
     assert main(["eval", str(ckpt), "--modes", "teacher_text", "--benchmarks", str(ITEMS),
                  "--limit", "all", "--no-progress"]) == 0
-    assert (run_dir / "eval-step-0000001" / "results.json").exists()
+    assert (run_dir / "eval-step-0000002" / "results.json").exists()
     assert scores.read_text().count("\n") == before  # teacher scores came from the cache
