@@ -32,6 +32,8 @@ class EvalConfig(BaseModel):
         default_factory=dict, description="Recorded voices: label -> JSONL of {text, audio} "
                                           "rows (e.g. human speakers); evaluated like a voice "
                                           "on the items they cover")
+    max_audio_seconds: float = Field(60.0, gt=0, description="Longest spoken context to "
+                                     "synthesise (the encoder chunks long audio)")
     cascade_voices: Literal["main", "all"] = Field("main", description="Voices for the cascade")
     asr_model: str = Field("base", description="Cascade ASR: tiny.en, base or a CT2 model dir")
     batch_size: int = Field(16, ge=1, description="Scoring batch size")

@@ -45,8 +45,10 @@ class SpokenSet:
 
 
 def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir: Path,
-                     tts_cache: str, progress: bool = True) -> SpokenSet:
-    """Speak each distinct text once with ``voice``; resumes from ``work_dir``'s manifest."""
+                     tts_cache: str, progress: bool = True,
+                     max_seconds: float = 60.0) -> SpokenSet:
+    """Speak each distinct text once with ``voice``; resumes from ``work_dir``'s manifest and
+    retries texts that failed before (few, and a failure may have been a limit since raised)."""
     texts = {p.key: p.spoken for p in parts if p.spoken}
     label = voice.speaker.replace(":", "_").replace("/", "_")
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,8 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
         write_text_manifest(text_manifest, (TextRecord(k, t, "benchmark")
                                             for k, t in sorted(merged.items())))
     cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
-                          cache_dir=tts_cache, voices=[voice], progress=progress)
+                          cache_dir=tts_cache, voices=[voice], progress=progress,
+                          max_duration_s=max_seconds, retry_failed=True)
     run_synthesis(cfg)
     out = SpokenSet(voice.speaker, texts=texts)
     if speech_manifest.exists():

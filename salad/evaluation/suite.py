@@ -119,7 +119,7 @@ class Evaluation:
         parts = [p for i in all_items if speech_problem(i) is None for p in spoken_parts(i)]
         sources = [(label, lambda v=label: synthesize_texts(
             parts, voice_from_label(v), Path(cfg.eval_cache) / "spoken", cfg.tts_cache,
-            progress=cfg.progress)) for label in cfg.voices]
+            progress=cfg.progress, max_seconds=cfg.max_audio_seconds)) for label in cfg.voices]
         sources += [(f"rec:{name}", lambda n=name, m=path: recorded_texts(parts, m, n))
                     for name, path in cfg.recordings.items()]
         out = {}
