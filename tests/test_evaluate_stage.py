@@ -10,21 +10,9 @@ import pytest
 
 from salad.cli.main import main
 
-from .test_stage1_stage import _manifest
+from .helpers.tiny_run import tiny_components, tone_manifest
 
 ITEMS = Path(__file__).parent / "data" / "handmade_items" / "mc.jsonl"
-
-
-def _components(tiny_lm_dir):
-    lm = {"name": "salad.hf_lm.v1", "config": {"model": str(tiny_lm_dir)}}
-    return {
-        "encoder": {"name": "salad.fbank_encoder.v1", "config": {"n_mels": 40}},
-        "adapter": {"name": "salad.mlp_adapter.v1",
-                    "config": {"input_dim": 40, "output_dim": 64, "hidden_dim": 64}},
-        "teacher": lm,
-        "student": {**lm, "config": {**lm["config"], "training": "full"}},
-        "loss": {"name": "salad.distill_mix.v1"},
-        "scorer": {"name": "salad.kl_misalignment.v1"}}
 
 
 def _eval_config(tmp_path, **extra):
@@ -41,7 +29,7 @@ def test_untrained_student_matches_teacher_on_text(tmp_path, tiny_lm_dir, salad_
                                                    monkeypatch):
     monkeypatch.chdir(tmp_path)
     recipe = salad_write_recipe({"name": "untrained", "output_dir": str(tmp_path / "runs"),
-                                 "components": _components(tiny_lm_dir)})
+                                 "components": tiny_components(tiny_lm_dir)})
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     assert main(["eval", str(run_dir), "--modes", "teacher_text", "student_text",
@@ -65,14 +53,14 @@ def test_bad_target_is_a_clear_error(tmp_path, capsys):
 def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_write_recipe,
                                                   capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    train = _manifest(tmp_path, "train", 16, 0)
-    held = _manifest(tmp_path, "held", 8, 1)
+    train = tone_manifest(tmp_path, "train", 16, 0)
+    held = tone_manifest(tmp_path, "held", 8, 1)
     recording = json.loads(train.read_text().splitlines()[0])["audio"]
     (tmp_path / "rec.jsonl").write_text(json.dumps(
         {"text": "What colour is a clear daytime sky?", "audio": recording}) + "\n")
     recipe = salad_write_recipe({
         "name": "tiny-eval", "output_dir": str(tmp_path / "runs"),
-        "components": _components(tiny_lm_dir),
+        "components": tiny_components(tiny_lm_dir),
         "stages": [
             {"name": "stage1", "config": {
                 "train_manifest": str(train), "heldout_manifest": str(held), "steps": 2,

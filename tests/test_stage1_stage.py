@@ -4,47 +4,20 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from salad.audio import write_audio
 from salad.cli.main import main
 
-WORDS = ["yes", "no", "maybe", "hello", "world", "speech", "text", "cat", "dog", "mat"]
-
-
-def _manifest(folder, name, n, seed):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        text = " ".join(rng.choice(WORDS, 4))
-        t = np.arange(int(16000 * rng.uniform(0.5, 1.0))) / 16000
-        audio = (0.2 * np.sin(2 * np.pi * (150 + 40 * i) * t)).astype(np.float32)
-        path = write_audio(folder / f"{name}{i}.wav", audio, 16000)
-        rows.append({"id": f"{name}{i}", "audio": str(path), "text": text,
-                     "duration": len(t) / 16000, "domains": ["d"]})
-    rows.append({"id": "broken", "audio": str(folder / "missing.wav"), "text": "lost",
-                 "duration": 1.0, "domains": ["d"]})
-    out = folder / f"{name}.jsonl"
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return out
+from .helpers.tiny_run import tiny_components, tone_manifest
 
 
 @pytest.mark.slow
 def test_stage1_stage_runs_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
-    train = _manifest(tmp_path, "train", 24, 0)
-    held = _manifest(tmp_path, "held", 12, 1)
-    lm = {"name": "salad.hf_lm.v1", "config": {"model": str(tiny_lm_dir)}}
+    train = tone_manifest(tmp_path, "train", 24, 0)
+    held = tone_manifest(tmp_path, "held", 12, 1)
     recipe = salad_write_recipe({
         "name": "tiny", "output_dir": str(tmp_path / "runs"),
-        "components": {
-            "encoder": {"name": "salad.fbank_encoder.v1", "config": {"n_mels": 40}},
-            "adapter": {"name": "salad.mlp_adapter.v1",
-                        "config": {"input_dim": 40, "output_dim": 64, "hidden_dim": 64}},
-            "teacher": lm,
-            "student": {**lm, "config": {**lm["config"], "training": "full"}},
-            "loss": {"name": "salad.distill_mix.v1"},
-            "scorer": {"name": "salad.kl_misalignment.v1"}},
+        "components": tiny_components(tiny_lm_dir),
         "stages": [{"name": "stage1", "config": {
             "train_manifest": str(train), "heldout_manifest": str(held), "steps": 4,
             "batch_size": 2, "eval_every": 2, "eval_examples": 3, "checkpoint_every": 2,
