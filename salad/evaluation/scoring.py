@@ -93,7 +93,7 @@ class BenchmarkResult:
 
 class TextContexts:
     """Builds the scorer requests of an item with its context as text. A speech mode supplies
-    another builder with the same ``key`` / ``requests`` methods whose contexts hold
+    another builder with the same ``key`` / ``item_key`` / ``requests`` methods whose contexts hold
     embedding segments (see :class:`~salad.evaluation.loglik.ScoreRequest`)."""
 
     def __init__(self, fmt: PromptFormat | None = None):
@@ -102,6 +102,10 @@ class TextContexts:
     @property
     def key(self) -> str:
         return self.fmt.key
+
+    def item_key(self, item: BenchmarkItem) -> str:
+        """What else identifies an item's input in cache keys (text: nothing more)."""
+        return ""
 
     def requests(self, scorer: LoglikScorer, items: Sequence[BenchmarkItem],
                  shots: Sequence[Sequence[BenchmarkItem]]) -> list[list[ScoreRequest]]:
@@ -146,9 +150,11 @@ def evaluate(scorer: LoglikScorer, items: Sequence[BenchmarkItem], *, model_id: 
         if problem is not None:
             result.skipped[item.id] = problem
             continue
+        extra = contexts.item_key(item)
         key = cache_key(**base, item=item.id,
                         shot_ids=[s.id for s in shot_items], text=[item.context, *item.choices,
-                                                                  *(item.contexts or ())])
+                                                                  *(item.contexts or ())],
+                        **({"input": extra} if extra else {}))
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
             done[item.id] = ItemScore.from_json(hit)

@@ -24,8 +24,9 @@ class SpeechContexts:
 
     ``model`` is a :class:`~salad.speech.model.SpeechLM` (adapter, markers, student);
     ``frames(key)`` gives the encoder frames ``(T, D)`` of a spoken text by its content key
-    (:attr:`~salad.evaluation.spoken.SpokenContext.key`). ``source`` names the voice and encoder
-    so cached scores of different audio never mix.
+    (:attr:`~salad.evaluation.spoken.SpokenContext.key`); when it also has ``audio_id(key)``
+    (the audio file's content hash), that enters each item's score-cache key, so cached scores
+    of different audio never mix. ``source`` names the voice and encoder.
     """
 
     def __init__(self, model, frames: FrameLookup, source: str, fmt: PromptFormat | None = None):
@@ -37,6 +38,12 @@ class SpeechContexts:
     @property
     def key(self) -> str:
         return f"speech-v1|{self.source}|{self.fmt.key}"
+
+    def item_key(self, item: BenchmarkItem) -> str:
+        audio_id = getattr(self.frames, "audio_id", None)
+        if audio_id is None:
+            return ""
+        return ",".join(audio_id(p.key) or "?" for p in spoken_parts(item))
 
     @torch.inference_mode()
     def _speech_embeddings(self, keys: Sequence[str]) -> dict[str, torch.Tensor]:

@@ -127,8 +127,23 @@ def _manifest_keys(path: Path) -> set[str]:
     return set(_manifest_texts(path))
 
 
-def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str, progress: bool = True):
-    """``key -> frames`` lookup for the spoken set (encoding cache misses first)."""
+class SpokenFrames:
+    """``key -> frames`` over the feature cache, and ``audio_id(key)``: the audio's content hash."""
+
+    def __init__(self, features, index: dict[str, str]):
+        self.features = features
+        self.index = index
+
+    def __call__(self, key: str):
+        return self.features([key])[0] if key in self.index else None
+
+    def audio_id(self, key: str) -> str | None:
+        return self.index.get(key)
+
+
+def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str,
+                   progress: bool = True) -> SpokenFrames:
+    """Frames of the spoken set (encoding cache misses first)."""
     from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
     from salad.runner import atomic_write_text
 
@@ -141,7 +156,7 @@ def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str, progress: boo
         spoken.failed[key] = f"encoder: {error}"
         spoken.audio.pop(key, None)
     features = ManifestFeatures(FeatureCache(feature_cache, encoder.cache_key()), report.index)
-    return lambda key: features([key])[0] if key in report.index else None
+    return SpokenFrames(features, report.index)
 
 
 def transcribe(spoken: SpokenSet, transcriber, cache: ScoreCache,

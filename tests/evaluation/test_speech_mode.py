@@ -147,3 +147,32 @@ def test_recordings_match_spoken_texts_and_report_bad_rows(tmp_path):
     manifest.write_text('{"text": "x"}\n')
     with pytest.raises(SaladError, match=r"rec.jsonl:1"):
         recorded_texts(spoken_parts(item), manifest, "h")
+
+
+def test_cached_speech_scores_are_keyed_by_the_audio(tmp_path):
+    from salad.evaluation import ScoreCache
+
+    class Frames(dict):
+        def __init__(self, audio: str):
+            super().__init__()
+            self.audio = audio
+
+        def __call__(self, key):
+            return frames[key]
+
+        def audio_id(self, key):
+            return self.audio
+
+    lm = BigramLM(TABLE)
+    item = BenchmarkItem("i", "b", "Question: Sky colour?\nAnswer:", ("blue", "red"), 0)
+    frames[spoken_parts(item)[0].key] = one_hot_frames("Sky colour?")
+    model = TinySpeechLM(lm, "e")
+    cache = ScoreCache(tmp_path / "scores.jsonl")
+
+    def run(audio):
+        contexts = SpeechContexts(model, Frames(audio), source="test")
+        return evaluate(LoglikScorer(lm), [item], model_id="m", contexts=contexts, cache=cache)
+
+    assert run("hash-a").cached == 0
+    assert run("hash-a").cached == 1
+    assert run("hash-b").cached == 0  # other audio for the same text: scored again
