@@ -90,9 +90,21 @@ def test_missing_source_and_bad_lines(tmp_path, monkeypatch):
         list(registry().build("salad.copa.v1", {"path": str(bad)}).iter_items())
 
 
-def test_path_and_hf_are_exclusive():
-    with pytest.raises(SaladError, match="either `path` or `hf`"):
-        registry().build("salad.copa.v1", {"path": "x.jsonl", "hf": True})
+def test_local_file_and_hf_are_exclusive():
+    for local in ({"path": "x.jsonl"}, {"data_dir": "somewhere"}):
+        with pytest.raises(SaladError, match=r"either a local file .* or `hf`"):
+            registry().build("salad.copa.v1", {**local, "hf": True})
+
+
+def test_data_dir_takes_the_place_of_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("SALAD_BENCHMARKS_DIR", raising=False)
+    (tmp_path / "copa.jsonl").write_text(json.dumps(
+        {"query": "The glass fell, therefore", "choices": ["it broke.", "it sang."],
+         "gold": 0}) + "\n")
+    items = list(registry().build("salad.copa.v1", {"data_dir": str(tmp_path)}).iter_items())
+    assert [i.choices for i in items] == [("it broke.", "it sang.")]
+    with pytest.raises(SaladError, match="set `data_dir` or SALAD_BENCHMARKS_DIR"):
+        registry().build("salad.copa.v1").iter_items().__next__()
 
 
 def test_generic_jsonl_benchmark(tmp_path):
