@@ -98,3 +98,5 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                  "--limit", "all", "--no-progress"]) == 0
     assert (run_dir / "eval-step-0000002" / "results.json").exists()
     assert scores.read_text().count("\n") == before  # teacher scores came from the cache
+    assert main(["eval", str(run_dir), "--checkpoint", "nope"]) == 1
+    assert "found: final, step-0000002; or 'initial'" in capsys.readouterr().err

@@ -30,7 +30,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--asr-model", help="cascade ASR model (default base)")
     p.add_argument("--metric", choices=("acc", "acc_norm"))
     p.add_argument("--checkpoint", default="final",
-                   help="checkpoint name under stage1/checkpoints/ (default final)")
+                   help="checkpoint name under stage1/checkpoints/ (default final), or "
+                        "'initial' for the untrained student")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--label", help="name of the run in reports (default: run dir name)")
     p.add_argument("--out", help="output directory (default RUN/eval, or RUN/eval-CHECKPOINT)")
@@ -69,7 +70,8 @@ def cmd_eval(args) -> int:
     except (ValidationError, ValueError) as exc:
         raise SaladError(f"bad evaluation options: {exc}") from None
     run_dir, checkpoint = resolve_target(args.target, args.checkpoint)
-    name = checkpoint.name if checkpoint is not None else "final"
+    name = checkpoint.name if checkpoint is not None else (
+        "initial" if args.checkpoint == "initial" else "final")
     out = Path(args.out) if args.out else run_dir / ("eval" if name == "final" else f"eval-{name}")
     print(f"run {run_dir}, checkpoint {checkpoint or 'none (initial student)'} -> {out}")
     validated = validate_recipe(run_dir / "recipe.yaml")

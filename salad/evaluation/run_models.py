@@ -12,19 +12,29 @@ from .suite import EvalModels
 
 
 def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path, Path | None]:
-    """``(run_dir, checkpoint_dir)`` for a run directory or a checkpoint directory. A run
-    without the named checkpoint evaluates its untrained student (checkpoint None)."""
+    """``(run_dir, checkpoint_dir)`` for a run directory or a checkpoint directory.
+
+    ``checkpoint="initial"`` asks for the recipe's untrained student (checkpoint None), as does
+    a run that has no Stage I checkpoints at all; a missing named checkpoint is an error."""
     path = Path(target)
     if (path / "model.safetensors").is_file():
         for parent in path.parents:
             if (parent / "recipe.yaml").is_file():
                 return parent, path
         raise SaladError(f"{path}: a checkpoint outside a run directory (no recipe.yaml above)")
-    if (path / "recipe.yaml").is_file():
-        ckpt = path / "stage1" / "checkpoints" / checkpoint
-        return path, ckpt if (ckpt / "model.safetensors").is_file() else None
-    raise SaladError(f"{path}: neither a run directory (recipe.yaml) nor a checkpoint "
-                     "(model.safetensors)")
+    if not (path / "recipe.yaml").is_file():
+        raise SaladError(f"{path}: neither a run directory (recipe.yaml) nor a checkpoint "
+                         "(model.safetensors)")
+    root = path / "stage1" / "checkpoints"
+    if checkpoint == "initial":
+        return path, None
+    if (root / checkpoint / "model.safetensors").is_file():
+        return path, root / checkpoint
+    found = sorted(p.name for p in root.glob("*") if (p / "model.safetensors").is_file())
+    if not found:
+        return path, None
+    raise SaladError(f"{path}: no checkpoint {checkpoint!r} (found: {', '.join(found)}; "
+                     "or 'initial' for the untrained student)")
 
 
 def _component_id(validated, slot: str) -> str:

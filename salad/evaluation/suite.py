@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from salad.asr import corpus_wer
 from salad.items import BenchmarkItem
 from salad.runner import atomic_write_json, atomic_write_text
 
@@ -138,8 +139,6 @@ class Evaluation:
 
                     transcriber = WhisperTranscriber(cfg.asr_model)
                 texts = transcribe(spoken, transcriber, self.transcripts, progress=cfg.progress)
-                from salad.asr import corpus_wer
-
                 spoken.wer = corpus_wer((spoken.texts[k], t) for k, t in texts.items())
             out[label] = (spoken, frames, texts)
         return out
@@ -196,9 +195,10 @@ class Evaluation:
                     mode = f"cascade@{label_v}"
                     fmt = TextContexts(PromptFormat(name=f"cascade-v1|{label_v}"))
                     asr_items = [self._transcribed(i, texts) for i in keep]
+                    said = {p.key for i in keep for p in spoken_parts(i)}
                     results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
                                                  pool, m.teacher_id, fmt, skipped),
-                                     {"wer": sp.wer})
+                                     {"wer": corpus_wer((sp.texts[k], texts[k]) for k in said)})
             benchmarks.append(self._summarize(name, len(items), results))
         out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
                "metric": cfg.metric, "benchmarks": benchmarks,

@@ -11,7 +11,8 @@ from . import StageDef
 class EvaluateStageConfig(EvalConfig):
     model_config = ConfigDict(extra="forbid")
     checkpoint: str = Field("final", description="Stage I checkpoint under stage1/checkpoints/ "
-                                                 "(the initial student when it does not exist)")
+                                                 "('initial': the untrained student, also used "
+                                                 "when the run has no Stage I checkpoints)")
 
 
 EVALUATE = StageDef(
