@@ -100,3 +100,19 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert scores.read_text().count("\n") == before  # teacher scores came from the cache
     assert main(["eval", str(run_dir), "--checkpoint", "nope"]) == 1
     assert "found: final, step-0000002; or 'initial'" in capsys.readouterr().err
+
+
+def test_training_summary_is_taken_at_the_evaluated_checkpoint(tmp_path):
+    from salad.evaluation.run_models import training_summary
+
+    history = [{"step": s, "tokens": 10 * s, "misalignment": 1.0 / (s + 1), "forgetting": s / 100}
+               for s in (0, 20, 40)]
+    (tmp_path / "stage1" / "checkpoints" / "step-0000020").mkdir(parents=True)
+    (tmp_path / "stage1" / "history.json").write_text(json.dumps({"history": history}))
+    (tmp_path / "stage1" / "checkpoints" / "step-0000020" / "trainer.json").write_text(
+        json.dumps({"step": 20}))
+    mid = training_summary(tmp_path, tmp_path / "stage1" / "checkpoints" / "step-0000020")
+    assert (mid["step"], mid["tokens"], len(mid["history"])) == (20, 200, 2)
+    initial = training_summary(tmp_path, None)
+    assert (initial["misalignment"], initial["forgetting"], initial["tokens"]) == (1.0, 0.0, 0)
+    assert training_summary(tmp_path / "elsewhere") is None

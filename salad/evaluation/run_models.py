@@ -62,18 +62,23 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
                       encoder=validated.build("encoder") if speech else None)
 
 
-def training_summary(run_dir: Path) -> dict | None:
-    """End-of-training held-out misalignment and forgetting, and their history."""
+def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:
+    """Held-out misalignment and forgetting at the evaluated checkpoint (the step-0 values for
+    the untrained student), with the history up to it."""
     path = Path(run_dir) / "stage1" / "history.json"
     if not path.is_file():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    history = data.get("history") or []
+    history = json.loads(path.read_text(encoding="utf-8")).get("history") or []
+    step = 0
+    if checkpoint is not None:
+        state = json.loads((Path(checkpoint) / "trainer.json").read_text(encoding="utf-8"))
+        step = int(state["step"])
+    history = [h for h in history if h["step"] <= step]
     if not history:
         return None
     last = history[-1]
     return {"misalignment": last["misalignment"], "forgetting": last["forgetting"],
-            "tokens": data.get("tokens_seen", last.get("tokens")), "history": history}
+            "tokens": last["tokens"], "step": last["step"], "history": history}
 
 
 def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None,
@@ -86,7 +91,7 @@ def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None
 
     label = label or Path(run_dir).name
     meta = {"run_dir": str(run_dir), "checkpoint": str(checkpoint) if checkpoint else None,
-            "training": training_summary(run_dir)}
+            "training": training_summary(run_dir, checkpoint)}
     results = Evaluation(models, cfg, out_dir, log=log).run(label, meta)
     write_report([results], out_dir)
     return {**results, "lines": markdown_summary(results)}
