@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from salad.errors import SaladError
 from salad.items import TextRecord
 from salad.manifests import read_speech_manifest, write_text_manifest
 from salad.synthesis import SynthesisConfig, VoiceSpec, run_synthesis
@@ -25,8 +26,6 @@ def voice_from_label(label: str) -> VoiceSpec:
     registry name works too (``"salad.flite_tts.v1:slt"``)."""
     engine, sep, voice = label.partition(":")
     if not sep or not engine or not voice:
-        from salad.errors import SaladError
-
         raise SaladError(f"voice {label!r}: expected ENGINE:VOICE, e.g. piper:joe or flite:slt")
     if "." not in engine:
         engine = f"salad.{engine}_tts.v1"
@@ -54,9 +53,9 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
     work_dir.mkdir(parents=True, exist_ok=True)
     text_manifest = work_dir / f"{label}.texts.jsonl"
     speech_manifest = work_dir / f"{label}.speech.jsonl"
-    known = _manifest_keys(text_manifest)
-    if not set(texts) <= known:  # the job resumes by id, so a grown text list just appends
-        merged = {**_manifest_texts(text_manifest), **texts}
+    known = _manifest_texts(text_manifest)
+    if not set(texts) <= set(known):  # the job resumes by id, so a grown text list appends
+        merged = {**known, **texts}
         write_text_manifest(text_manifest, (TextRecord(k, t, "benchmark")
                                             for k, t in sorted(merged.items())))
     cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
@@ -88,8 +87,6 @@ def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: 
     """Recordings (e.g. of human speakers) of spoken texts: a JSONL manifest of ``{"text",
     "audio"}`` rows, audio paths relative to the manifest's folder. Texts are matched after
     collapsing whitespace; items without a recording are skipped in this voice's modes."""
-    from salad.errors import SaladError
-
     manifest = Path(manifest)
     if not manifest.is_file():
         raise SaladError(f"recordings {label!r}: manifest {manifest} not found")
@@ -121,10 +118,6 @@ def _manifest_texts(path: Path) -> dict[str, str]:
         return {}
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
     return {str(r["id"]): str(r["text"]) for r in rows}
-
-
-def _manifest_keys(path: Path) -> set[str]:
-    return set(_manifest_texts(path))
 
 
 class SpokenFrames:
