@@ -1,29 +1,39 @@
-"""Word error rate: Levenshtein distance over normalised words.
+"""Word error rate: Levenshtein distance over words normalised as in Whisper's evaluation.
 
-Normalisation lower-cases, maps curly quotes/dashes to plain ones, keeps word-internal
-apostrophes (``don't``) and hyphens split words (``well-known`` -> ``well known``); every other
-punctuation mark is dropped. Numbers are left as written (``3`` and ``three`` differ).
+Normalisation is Whisper's English text normaliser (the one published ASR results use, from the
+``whisper-normalizer`` package of the ``asr`` extra), after curly quotes and dashes are mapped to
+plain ones: lower case; bracketed and parenthesised asides and the fillers hmm/mm/uh/um dropped;
+contractions expanded (``you're`` -> ``you are``, ``can't`` -> ``can not``); spelled numbers and
+currencies as digits (``twenty-one`` -> ``21``, ``1,000`` -> ``1000``); British spellings as
+American; every other symbol and punctuation mark dropped, hyphens splitting words. A transcript
+that differs from its reference only in such conventions therefore has no errors.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+
+from salad.errors import SaladError
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                          "\u2013": "-", "\u2014": "-"})
-_PUNCT = re.compile(r"[^\w\s']|_")
-_EDGE_APOSTROPHES = re.compile(r"(?<!\w)'|'(?!\w)")
+
+
+@cache
+def _english_normalizer() -> Callable[[str], str]:
+    try:
+        from whisper_normalizer.english import EnglishTextNormalizer
+    except ImportError as exc:
+        raise SaladError("word error rates need whisper-normalizer: "
+                         "pip install 'salad-speech[asr]'") from exc
+    return EnglishTextNormalizer()
 
 
 def normalize_words(text: str) -> list[str]:
-    """Lower-cased words without punctuation (see module docstring)."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    text = _PUNCT.sub(" ", text)
-    text = _EDGE_APOSTROPHES.sub(" ", text)
-    return text.split()
+    """The words of ``text`` after Whisper's English normalisation (see module docstring)."""
+    return _english_normalizer()(text.translate(_QUOTES)).split()
 
 
 def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
