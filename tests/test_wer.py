@@ -12,8 +12,13 @@ from salad.errors import SaladError
 
 
 def test_normalisation_drops_case_punctuation_and_fillers():
-    assert normalize_words("Hello, World! Um, a well-known 'quoted' [laughs] word (aside).") == [
+    assert normalize_words("Hello, World! Um, a well-known 'quoted' word...") == [
         "hello", "world", "a", "well", "known", "quoted", "word"]
+
+
+def test_bracketed_text_is_read_aloud():
+    assert normalize_words("Heat to 350 degrees (180 C) [or less].") == [
+        "heat", "to", "350", "degrees", "180", "c", "or", "less"]
 
 
 @pytest.mark.parametrize("written,spoken", [

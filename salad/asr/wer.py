@@ -1,24 +1,31 @@
 """Word error rate: Levenshtein distance over words normalised as in Whisper's evaluation.
 
 Normalisation is Whisper's English text normaliser (the one published ASR results use, from the
-``whisper-normalizer`` package of the ``asr`` extra), after curly quotes and dashes are mapped to
-plain ones: lower case; bracketed and parenthesised asides and the fillers hmm/mm/uh/um dropped;
-contractions expanded (``you're`` -> ``you are``, ``can't`` -> ``can not``); spelled numbers and
-currencies as digits (``twenty-one`` -> ``21``, ``1,000`` -> ``1000``); British spellings as
-American; every other symbol and punctuation mark dropped, hyphens splitting words. A transcript
-that differs from its reference only in such conventions therefore has no errors.
+``whisper-normalizer`` package of the ``asr`` extra): lower case; the fillers hmm/mm/uh/um
+dropped; contractions expanded (``you're`` -> ``you are``, ``can't`` -> ``can not``); spelled
+numbers and currencies as digits (``twenty-one`` -> ``21``, ``1,000`` -> ``1000``); British
+spellings as American; punctuation and symbols dropped, hyphens splitting words. A transcript
+that differs from its reference only in such conventions has no errors.
+
+Two adaptations for references that are read aloud (TTS or a speaker reading a text): text in
+brackets or parentheses is spoken, so the brackets go but their content stays (Whisper's
+normaliser drops it as a transcriber's aside); and what is left of punctuation, such as the
+period an ellipsis leaves behind, is not a word. Curly quotes and dashes count as plain ones.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from salad.errors import SaladError
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2013": "-", "\u2014": "-"})
+_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                        "\u2013": "-", "\u2014": "-", "(": " ", ")": " ", "[": " ", "]": " ",
+                        "<": " ", ">": " "})
+_WORD = re.compile(r"\w")
 
 
 @cache
@@ -33,7 +40,8 @@ def _english_normalizer() -> Callable[[str], str]:
 
 def normalize_words(text: str) -> list[str]:
     """The words of ``text`` after Whisper's English normalisation (see module docstring)."""
-    return _english_normalizer()(text.translate(_QUOTES)).split()
+    words = _english_normalizer()(text.translate(_PLAIN)).split()
+    return [w for w in words if _WORD.search(w)]
 
 
 def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
