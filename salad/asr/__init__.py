@@ -1,7 +1,8 @@
 """Speech recognition (faster-whisper on packaged Whisper models), WER and the TTS quality filter.
 
-``wer``/``word_errors``/``normalize_words`` are pure Python; ``WhisperTranscriber`` and
-``TTSQualityFilter`` import faster-whisper only when built.
+``wer``/``word_errors``/``normalize_words`` need only ``whisper-normalizer``
+(imported on first use); ``WhisperTranscriber`` and ``TTSQualityFilter`` import faster-whisper
+only when built.
 """
 
 from .wer import WordErrors, corpus_wer, edit_distance, normalize_words, wer, word_errors
