@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load_lm(dtype: str, model: str = "smollm2-135m"):
     """The frozen LM and the identity string that keys the score cache."""
-    from salad.plugin_host import get_host
+    from salad.core.plugin_host import get_host
 
     lm = get_host().registry("teacher_lm").build("salad.gguf_lm.v1",
                                                   {"dtype": dtype, "model": model})

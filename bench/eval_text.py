@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lm import ROOT, load_lm  # noqa: E402
 
+from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, ScoreCache, evaluate  # noqa: E402
-from salad.plugin_host import get_host  # noqa: E402
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from salad import get_host
-from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+from salad.data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
 
 SENTENCES = [
     "I never said she stole my money.", "Where were you on the night of the party?",

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lm import load_lm  # noqa: E402
 
+from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
-from salad.plugin_host import get_host  # noqa: E402
 
 
 def timed(scorer, items, model_id):

@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from salad.audio import read_audio
-from salad.feature_cache import FeatureCache, ManifestFeatures, pad_waves, precompute_manifest
+from salad.data.audio import read_audio
+from salad.data.feature_cache import FeatureCache, ManifestFeatures, pad_waves, precompute_manifest
 from salad.recipe import validate_recipe
 from salad.speech.interleave import collate
 from salad.speech.model import SpeechLM

@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 from salad import get_host
-from salad.manifests import write_text_manifest
+from salad.data.manifests import write_text_manifest
 from salad.synthesis import SynthesisConfig, run_synthesis
 
 

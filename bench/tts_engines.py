@@ -14,7 +14,7 @@ import argparse
 import time
 
 from salad.asr import WhisperTranscriber, corpus_wer
-from salad.plugin_host import get_host
+from salad.core.plugin_host import get_host
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",

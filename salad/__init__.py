@@ -4,7 +4,7 @@ Importing ``salad`` is light: no torch, no model code. Heavy parts load when com
 built.
 """
 
-from .errors import (
+from .core.errors import (
     DuplicateComponentError,
     PluginLoadError,
     Problem,
@@ -12,17 +12,17 @@ from .errors import (
     SaladError,
     UnknownComponentError,
 )
-from .hookspecs import hookimpl
-from .items import BenchmarkItem, ClusteringResult, TextRecord
-from .kinds import KINDS
-from .records import ComponentRecord
+from .core.hookspecs import hookimpl
+from .core.items import BenchmarkItem, ClusteringResult, TextRecord
+from .core.kinds import KINDS
+from .core.records import ComponentRecord
 
 __version__ = "0.1.0"
 
 # Loaded on first use so that plugin hook modules (which import ``salad``) stay light.
 _LAZY = {
-    "PluginHost": "plugin_host",
-    "get_host": "plugin_host",
+    "PluginHost": "core.plugin_host",
+    "get_host": "core.plugin_host",
     "ValidatedRecipe": "recipe",
     "load_recipe": "recipe",
     "validate_recipe": "recipe",

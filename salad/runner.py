@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import SaladError
+from .core.errors import SaladError
 from .recipe import SLOT_KINDS, ValidatedRecipe, dump_yaml
 
 

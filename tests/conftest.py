@@ -45,7 +45,7 @@ def fake_distribution(tmp_path):
 @pytest.fixture(scope="session")
 def tiny_lm_dir(tmp_path_factory) -> Path:
     """A tiny random Llama checkpoint + tokenizer on disk (loaded through salad.hf_lm.v1)."""
-    from salad_plugins.causal_lm.tiny import write_tiny_llama
+    from salad.testing.tiny_llama import write_tiny_llama
 
     return write_tiny_llama(tmp_path_factory.mktemp("tiny_llama"))
 
@@ -53,7 +53,7 @@ def tiny_lm_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def tiny_lm(tiny_lm_dir):
     """``tiny_lm(kind="teacher_lm" | "student_lm", **config)`` builds the tiny LM."""
-    from salad.plugin_host import get_host
+    from salad.core.plugin_host import get_host
 
     def build(kind: str = "teacher_lm", **config):
         return get_host().registry(kind).build("salad.hf_lm.v1",

@@ -24,7 +24,7 @@ def test_scaling_law_recovers_parameters(tmp_path):
 
 
 def test_scaling_law_needs_points():
-    from salad.errors import SaladError
+    from salad.core.errors import SaladError
 
     with pytest.raises(SaladError):
         fit_scaling_law([1, 2, 3], [1, 0.5, 0.4])

@@ -9,8 +9,8 @@ import pytest
 
 from salad.asr import TTSQualityFilter, WhisperTranscriber, corpus_wer, whisper_model_dir
 from salad.asr.models import REQUIRED_FILES
-from salad.errors import SaladError
-from salad.plugin_host import get_host
+from salad.core.errors import SaladError
+from salad.core.plugin_host import get_host
 
 SENTENCES = [
     "She opened the window and looked at the garden.",

@@ -1,11 +1,12 @@
-"""salad.audio: resampling, checks, augmentation and atomic I/O."""
+"""salad.data.audio: resampling, checks, augmentation and atomic I/O."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from salad.audio import (
+from salad.core.errors import SaladError
+from salad.data.audio import (
     Augmentation,
     check_audio,
     read_audio,
@@ -15,7 +16,6 @@ from salad.audio import (
     to_mono_float32,
     write_audio,
 )
-from salad.errors import SaladError
 
 SR = 22050
 

@@ -10,7 +10,7 @@ from salad import SaladError, get_host
 torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
-from salad.feature_cache import (  # noqa: E402
+from salad.data.feature_cache import (  # noqa: E402
     FeatureCache,
     ManifestFeatures,
     encode_cached,

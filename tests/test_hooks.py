@@ -6,10 +6,10 @@ import inspect
 
 import pytest
 
-from salad import hookspecs
-from salad.kinds import KINDS
-from salad.plugin_host import PluginHost
-from salad.protocols import PROTOCOLS
+from salad.core import hookspecs
+from salad.core.kinds import KINDS
+from salad.core.plugin_host import PluginHost
+from salad.core.protocols import PROTOCOLS
 from salad.testing import CONTRACTS
 
 SPEC_NAMES = sorted(n for n, f in vars(hookspecs).items()

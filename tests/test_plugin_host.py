@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from salad.hookspecs import hookspec  # noqa: F401  (hookspecs module is the documented API)
-from salad.plugin_host import PluginHost
+from salad.core.hookspecs import hookspec  # noqa: F401  (hookspecs module is the documented API)
+from salad.core.plugin_host import PluginHost
 
 from .conftest import run_salad
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from salad.plugin_host import get_host
+from salad.core.plugin_host import get_host
 
 SNAPSHOT = Path(__file__).with_name("registry_snapshot.txt")
 

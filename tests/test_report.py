@@ -11,7 +11,7 @@ import pytest
 
 from salad.analysis.regression import accuracy_analysis
 from salad.cli.main import main
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 from salad.reporting import load_results, markdown_summary, write_report
 
 from .conftest import REPO

@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from salad.plugin_host import get_host
+from salad.core.plugin_host import get_host
 from salad.speech.model import SpeechLM
 from salad.training.config import Stage1Config
 from salad.training.data import ExampleBuilder, Utterance, windows

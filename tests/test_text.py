@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from salad.items import TextRecord
-from salad.text import (
+from salad.core.items import TextRecord
+from salad.data.text import (
     TextFilterConfig,
     TextStats,
     clean_text,

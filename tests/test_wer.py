@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from salad.asr import corpus_wer, edit_distance, normalize_words, wer, word_errors
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 
 def test_normalisation_drops_case_punctuation_and_fillers():

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 
 
 def _design(columns: Sequence[Sequence[float]]) -> np.ndarray:

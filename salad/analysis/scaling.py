@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import tempfile
 from importlib import import_module
 from pathlib import Path
 
-from ..errors import SaladError
-from ..paths import cache_root
+from ..core.errors import SaladError
+from ..data.paths import cache_root
 
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 PACKAGED_MODELS = {

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..audio import TARGET_SAMPLE_RATE, read_audio, resample
-from ..errors import SaladError
+from ..core.errors import SaladError
+from ..data.audio import TARGET_SAMPLE_RATE, read_audio, resample
 from .models import whisper_model_dir
 
 

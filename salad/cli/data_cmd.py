@@ -39,7 +39,7 @@ def add_data_commands(sub: argparse._SubParsersAction) -> None:
 def _load_yaml(path: str | None) -> dict:
     import yaml
 
-    from ..errors import SaladError
+    from ..core.errors import SaladError
 
     if not path:
         return {}
@@ -55,8 +55,8 @@ def _load_yaml(path: str | None) -> dict:
 def cmd_prepare_mini(args) -> int:
     from pydantic import ValidationError
 
-    from ..data import MiniDataConfig, prepare_mini
-    from ..errors import SaladError
+    from ..core.errors import SaladError
+    from ..stages.prepare_data.mini import MiniDataConfig, prepare_mini
 
     values = _load_yaml(args.config)
     for key in ("data_dir", "narrow_train", "narrow_heldout", "broad_pool", "broad_heldout",
@@ -83,9 +83,9 @@ def cmd_synthesize(args) -> int:
 
 
 def cmd_corpus(args) -> int:
-    from ..errors import SaladError
-    from ..manifests import write_text_manifest
-    from ..plugin_host import get_host
+    from ..core.errors import SaladError
+    from ..core.plugin_host import get_host
+    from ..data.manifests import write_text_manifest
 
     try:
         config = json.loads(args.config)

@@ -61,7 +61,7 @@ def cmd_eval(args) -> int:
 
     from pydantic import ValidationError
 
-    from ..errors import SaladError
+    from ..core.errors import SaladError
     from ..evaluation.run_models import evaluate_run, load_models, resolve_target
     from ..recipe import validate_recipe
 

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from ..errors import SaladError
+    from ..core.errors import SaladError
 
     try:
         return int(args.handler(args) or 0)

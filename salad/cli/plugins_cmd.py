@@ -26,8 +26,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args) -> int:
-    from ..kinds import KINDS, kind_info
-    from ..plugin_host import get_host
+    from ..core.kinds import KINDS, kind_info
+    from ..core.plugin_host import get_host
 
     host = get_host()
     kinds = [kind_info(args.kind).key] if args.kind else list(KINDS)
@@ -54,9 +54,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_describe(args) -> int:
-    from ..errors import UnknownComponentError
-    from ..plugin_host import get_host
-    from ..suggest import did_you_mean
+    from ..core.errors import UnknownComponentError
+    from ..core.plugin_host import get_host
+    from ..core.suggest import did_you_mean
 
     host = get_host()
     records = host.find(args.name)
@@ -88,7 +88,7 @@ def cmd_describe(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from ..plugin_host import PluginHost
+    from ..core.plugin_host import PluginHost
 
     host = PluginHost()
     n = sum(len(reg) for reg in host.registries.values())

@@ -1,5 +1,1 @@
-"""Data preparation: the miniature's text and speech sets."""
-
-from .mini import MiniDataConfig, MiniSummary, prepare_mini
-
-__all__ = ["MiniDataConfig", "MiniSummary", "prepare_mini"]
+"""Data and I/O: audio, text cleaning, manifests, the encoder feature cache, TTS program tools."""

@@ -1,4 +1,4 @@
-"""Batched log-likelihood of continuations through the :class:`~salad.protocols.LanguageModel`
+"""Batched log-likelihood of continuations through the :class:`~salad.core.protocols.LanguageModel`
 protocol: ``embed`` -> ``hidden_states`` -> ``logits`` at continuation positions only.
 
 A context is a list of segments, each either token ids or a ``(T, hidden_size)`` embedding
@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 if TYPE_CHECKING:
     import torch
 
-    from salad.protocols import LanguageModel
+    from salad.core.protocols import LanguageModel
 
 Segment = Union[list[int], "torch.Tensor"]
 

@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from salad.items import BenchmarkItem
+from salad.core.items import BenchmarkItem
 
 MAX_SHOTS = 5
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 from .suite import EvalModels
 
@@ -45,7 +45,7 @@ def _component_id(validated, slot: str) -> str:
 def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
     """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
     loaded. Without a checkpoint the student is the recipe's initial one."""
-    from salad.feature_cache import file_hash
+    from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_weights
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from salad.items import BenchmarkItem
+from salad.core.items import BenchmarkItem
 
 from .cache import ScoreCache, cache_key
 from .loglik import ContinuationScore, LoglikScorer, ScoreRequest

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from salad.errors import SaladError
-from salad.items import BenchmarkItem
+from salad.core.errors import SaladError
+from salad.core.items import BenchmarkItem
 from salad.speech.interleave import END, START
 
 from .loglik import LoglikScorer, ScoreRequest

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from salad.items import BenchmarkItem
+from salad.core.items import BenchmarkItem
 
 from .prompts import option_texts
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.manifests import read_speech_manifest, write_text_manifest
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.manifests import read_speech_manifest, write_text_manifest
 from salad.synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 
 from .cache import ScoreCache, cache_key
@@ -137,7 +137,7 @@ class SpokenFrames:
 def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str,
                    progress: bool = True) -> SpokenFrames:
     """Frames of the spoken set (encoding cache misses first)."""
-    from salad.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+    from salad.data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
     from salad.runner import atomic_write_text
 
     manifest = Path(feature_cache) / "eval-manifests" / f"{cache_key(a=spoken.audio)[:16]}.jsonl"
@@ -157,7 +157,7 @@ def transcribe(spoken: SpokenSet, transcriber, cache: ScoreCache,
     """ASR transcript per key; cached by audio content and ASR model identity."""
     from tqdm import tqdm
 
-    from salad.feature_cache import file_hash
+    from salad.data.feature_cache import file_hash
 
     model_id = transcriber.model_id()
     out, new = {}, []

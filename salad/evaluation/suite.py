@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salad.asr import corpus_wer
-from salad.items import BenchmarkItem
+from salad.core.items import BenchmarkItem
 from salad.runner import atomic_write_json, atomic_write_text
 
 from .cache import ScoreCache
@@ -45,7 +45,7 @@ def benchmark_items(name: str, cfg: EvalConfig) -> tuple[list[BenchmarkItem], li
     """``(items, shot pool)`` of a benchmark: the seeded subset and all its items. ``name`` is
     a short name (``piqa``), a benchmark registry name, or a local ``.jsonl`` file (read by
     ``salad.jsonl_benchmark.v1`` in its default multiple-choice format)."""
-    from salad.plugin_host import get_host
+    from salad.core.plugin_host import get_host
 
     config = dict(cfg.benchmark_config)
     if name.endswith(".jsonl"):

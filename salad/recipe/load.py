@@ -13,7 +13,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from ..errors import Problem, RecipeError
+from ..core.errors import Problem, RecipeError
 
 
 @dataclass

@@ -7,14 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem, RecipeError
-from ..kinds import KINDS
-from ..plugin_host import PluginHost, host_for
-from ..records import ComponentRecord
-from ..suggest import did_you_mean
+from ..core.errors import Problem, RecipeError
+from ..core.kinds import KINDS
+from ..core.plugin_host import PluginHost, host_for
+from ..core.problems import problems_from_validation
+from ..core.records import ComponentRecord
+from ..core.suggest import did_you_mean
 from .checks import PORT_RULES, RECIPE_PORT_RULES
 from .load import LoadedRecipe, load_recipe
-from .problems import problems_from_validation
 from .schema import SLOT_KINDS, ComponentSpec, Recipe, StageSpec
 
 

@@ -10,7 +10,7 @@ import math
 
 from ..analysis.regression import accuracy_analysis
 from ..analysis.scaling import fit_scaling_law
-from ..errors import SaladError
+from ..core.errors import SaladError
 from .results import STUDENT_TEXT, RunResults, speech_mode
 
 MIN_SCALING_POINTS = 4

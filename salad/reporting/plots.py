@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 from .results import RunResults, speech_mode
 from .tables import mode_header
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from ..analysis.scaling import ScalingFit, plot_scaling
-from ..errors import SaladError
+from ..core.errors import SaladError
 from . import plots
 from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
 from .fits import cross_run_analysis, scaling_fit

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 
 SCHEMA = "salad.eval.v1"
 TEACHER_TEXT = "teacher_text"

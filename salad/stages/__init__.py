@@ -23,10 +23,10 @@ class StageDef:
 
 
 def _table() -> dict[str, StageDef]:
-    from .data_stage import PREPARE_DATA
-    from .evaluate_stage import EVALUATE
-    from .inspect_stage import INSPECT
-    from .stage1_stage import STAGE1
+    from .evaluate.spec import EVALUATE
+    from .inspect.spec import INSPECT
+    from .prepare_data.spec import PREPARE_DATA
+    from .stage1.spec import STAGE1
 
     return {s.name: s for s in (INSPECT, PREPARE_DATA, STAGE1, EVALUATE)}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 from .config import SynthesisConfig
 from .job import run_synthesis
 

@@ -2,7 +2,7 @@
 
 The key hashes everything that changes the audio: engine name and config, voice, the engine's
 ``engine_version()``, the text, the output rate and the augmentation with its seed. Files are
-written atomically (``salad.audio.write_audio``), so a file that exists is complete.
+written atomically (``salad.data.audio.write_audio``), so a file that exists is complete.
 """
 
 from __future__ import annotations

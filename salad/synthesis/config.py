@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..audio import TARGET_SAMPLE_RATE, Augmentation
+from ..data.audio import TARGET_SAMPLE_RATE, Augmentation
 
 
 class VoiceSpec(BaseModel):

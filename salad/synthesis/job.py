@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from ..manifests import (
+from ..data.manifests import (
     JsonlAppender,
     ManifestLineError,
     read_json_lines_tolerant,
@@ -150,8 +150,8 @@ def _previous(cfg: SynthesisConfig) -> tuple[set[str], set[str]]:
 
 def check_engines(cfg: SynthesisConfig) -> None:
     """Fail early, with did-you-mean, when a voice names an engine no plugin provides."""
-    from ..errors import SaladError
-    from ..plugin_host import PluginHost
+    from ..core.errors import SaladError
+    from ..core.plugin_host import PluginHost
 
     host = PluginHost(modules=cfg.plugins)
     registry = host.registry("tts_engine")
@@ -207,7 +207,7 @@ def _ping() -> bool:
 
 def _check_pool_starts(pool: ProcessPoolExecutor) -> None:
     """Fail fast when worker processes cannot even start (instead of blaming every item)."""
-    from ..errors import SaladError
+    from ..core.errors import SaladError
 
     try:
         pool.submit(_ping).result()

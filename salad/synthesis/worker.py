@@ -39,7 +39,7 @@ class WorkerState:
         return self.engines[index]
 
     def _build(self, spec: VoiceSpec) -> _Engine:
-        from ..plugin_host import PluginHost
+        from ..core.plugin_host import PluginHost
 
         try:
             if self.host is None:
@@ -73,7 +73,7 @@ def synthesize_task(task: dict) -> dict:
     """Produce (or find in the cache) the audio for one task; see module docstring."""
     import numpy as np
 
-    from .. import audio as A
+    from ..data import audio as A
 
     assert _STATE is not None, "init_worker() was not called"
     cfg = _STATE.config

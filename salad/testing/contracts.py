@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import ValidationError
 
-from ..plugin_host import get_host
-from ..protocols import PROTOCOLS
+from ..core.plugin_host import get_host
+from ..core.protocols import PROTOCOLS
 
 
 class ComponentContract:
@@ -265,7 +265,7 @@ class CorpusContract(ComponentContract):
     def test_yields_text_records(self, component):
         from itertools import islice
 
-        from ..items import TextRecord
+        from ..core.items import TextRecord
 
         records = list(islice(component.iter_records(), 200))
         assert len(records) >= self.min_records
@@ -279,7 +279,7 @@ class BenchmarkContract(ComponentContract):
     def test_yields_valid_items(self, component):
         from itertools import islice
 
-        from ..items import BenchmarkItem
+        from ..core.items import BenchmarkItem
 
         items = list(islice(component.iter_items(), 50))
         assert items

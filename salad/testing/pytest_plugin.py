@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(scope="session")
 def salad_host():
     """The plugin host with every installed plugin (entry points)."""
-    from salad.plugin_host import get_host
+    from salad.core.plugin_host import get_host
 
     return get_host()
 
@@ -20,7 +20,7 @@ def salad_host():
 def salad_isolated_host():
     """Build a host from explicit plugin modules only (no entry points):
     ``salad_isolated_host("my_pkg.hooks", "path/to/plugin.py")``."""
-    from salad.plugin_host import PluginHost
+    from salad.core.plugin_host import PluginHost
 
     def make(*modules: str | Path):
         return PluginHost(autoload=False, modules=modules)

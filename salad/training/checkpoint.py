@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 
 
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import SaladError
+from ..core.errors import SaladError
 from ..speech.interleave import Layout, Segment, build_layout
 
 # Given utterance ids, return their encoder frames, each ``(T, D)``.

@@ -11,7 +11,7 @@ from salad_plugins.benchmarks.source import map_hf_rows
 from salad_plugins.benchmarks.specs import BUILTIN, BenchmarkSpec
 
 from salad import BenchmarkItem, ComponentRecord, SaladError
-from salad.plugin_host import get_host
+from salad.core.plugin_host import get_host
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "benchmarks"
 LOCAL = {s.name: s for s in BUILTIN}

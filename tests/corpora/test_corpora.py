@@ -7,7 +7,7 @@ import json
 import pytest
 
 from salad import get_host
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 
 def build(name, **config):

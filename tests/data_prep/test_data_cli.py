@@ -8,7 +8,7 @@ import json
 import pytest
 
 from salad.cli.data_cmd import add_data_commands
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 
 def _run(argv: list[str]) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from salad.data import MiniDataConfig, prepare_mini
-from salad.manifests import read_speech_manifest
+from salad.data.manifests import read_speech_manifest
+from salad.stages.prepare_data.mini import MiniDataConfig, prepare_mini
 
 TONE = str(Path(__file__).resolve().parents[1] / "helpers" / "tone_tts.py")
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from salad.core.items import BenchmarkItem
 from salad.evaluation import PromptFormat, build_requests, render_shot, select_shots
-from salad.items import BenchmarkItem
 
 
 def mc(i, gold=0):

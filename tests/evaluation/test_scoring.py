@@ -4,13 +4,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from salad.core.items import BenchmarkItem  # noqa: E402
 from salad.evaluation import (  # noqa: E402
     LoglikScorer,
     ScoreCache,
     ScoreRequest,
     evaluate,
 )
-from salad.items import BenchmarkItem  # noqa: E402
 
 from .fake_lm import BigramLM  # noqa: E402
 

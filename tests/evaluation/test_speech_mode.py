@@ -7,10 +7,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from salad.core.items import BenchmarkItem  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.speech_mode import SpeechContexts  # noqa: E402
 from salad.evaluation.spoken import speech_problem, split_context, spoken_parts  # noqa: E402
-from salad.items import BenchmarkItem  # noqa: E402
 
 from .fake_lm import BigramLM, V  # noqa: E402
 
@@ -118,7 +118,7 @@ def test_speech_scores_equal_text_scores_where_the_model_cannot_hear():
 
 
 def test_missing_frames_is_a_clear_error():
-    from salad.errors import SaladError
+    from salad.core.errors import SaladError
 
     lm = BigramLM(TABLE)
     model = TinySpeechLM(lm, "e")
@@ -129,7 +129,7 @@ def test_missing_frames_is_a_clear_error():
 
 
 def test_recordings_match_spoken_texts_and_report_bad_rows(tmp_path):
-    from salad.errors import SaladError
+    from salad.core.errors import SaladError
     from salad.evaluation.spoken_audio import recorded_texts
 
     item = BenchmarkItem("i", "b", "Question: How many legs does a cat have?\nAnswer:",

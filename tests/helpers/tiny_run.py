@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from salad.audio import write_audio
+from salad.data.audio import write_audio
 
 WORDS = ["yes", "no", "maybe", "hello", "world", "speech", "text", "cat", "dog", "mat"]
 

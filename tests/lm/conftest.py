@@ -6,7 +6,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_lm_dir(tmp_path_factory):
     pytest.importorskip("transformers")
-    from salad_plugins.causal_lm.tiny import write_tiny_llama
+    from salad.testing.tiny_llama import write_tiny_llama
 
     return write_tiny_llama(tmp_path_factory.mktemp("tiny_llama"))
 

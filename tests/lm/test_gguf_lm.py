@@ -146,7 +146,7 @@ def test_ports_of_a_gguf_path_come_from_its_header(tmp_path, registries):
 
 
 def test_missing_gguf_file_is_clear(registries, tmp_path):
-    from salad.errors import SaladError
+    from salad.core.errors import SaladError
 
     with pytest.raises(SaladError, match="does not exist"):
         registries[1].build("salad.gguf_lm.v1", {"model": str(tmp_path / "x.gguf")})

@@ -28,7 +28,7 @@ class _TinyModel:
     @pytest.fixture(scope="class", autouse=True)
     @classmethod
     def _tiny_model(cls):
-        from salad_plugins.causal_lm.tiny import write_tiny_llama
+        from salad.testing.tiny_llama import write_tiny_llama
 
         if not (TINY_DIR / "config.json").is_file():
             write_tiny_llama(TINY_DIR)

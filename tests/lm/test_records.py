@@ -8,7 +8,7 @@ import sys
 import pytest
 from salad_plugins.causal_lm import ports
 
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 
 @pytest.mark.parametrize("name", ["salad.gguf_lm.v1", "salad.hf_lm.v1"])

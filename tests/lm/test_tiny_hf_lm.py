@@ -136,7 +136,7 @@ def test_bfloat16_close_to_float32(tiny_lm_dir, registries, student):
 
 
 def test_missing_local_model_is_clear(registries, tmp_path):
-    from salad.errors import SaladError
+    from salad.core.errors import SaladError
 
     with pytest.raises(SaladError, match="no config.json"):
         registries[1].build("salad.hf_lm.v1", {"model": str(tmp_path)})

@@ -12,8 +12,8 @@ import os
 import numpy as np
 import pytest
 
-from salad.errors import SaladError
-from salad.plugin_host import get_host
+from salad.core.errors import SaladError
+from salad.core.plugin_host import get_host
 from salad.testing import TTSEngineContract
 
 HAS_ESPNET = importlib.util.find_spec("espnet2") is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from salad.manifest_export import to_hf_dataset, to_lhotse_cuts
+from salad.data.manifest_export import to_hf_dataset, to_lhotse_cuts
 from salad.synthesis import SynthesisConfig, run_synthesis
 
 from .conftest import job_config

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from salad.errors import SaladError
-from salad.manifests import read_speech_manifest
+from salad.core.errors import SaladError
+from salad.data.manifests import read_speech_manifest
 from salad.synthesis import SynthesisConfig, run_synthesis
 
 from .conftest import calls, job_config, manifest_ids

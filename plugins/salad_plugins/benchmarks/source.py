@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from salad.errors import SaladError
-from salad.items import BenchmarkItem
+from salad.core.errors import SaladError
+from salad.core.items import BenchmarkItem
 
 from .specs import BenchmarkSpec
 

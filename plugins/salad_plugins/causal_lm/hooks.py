@@ -57,7 +57,7 @@ class GGUFLMConfig(LMSettings):
     def _known_model(cls, value: str) -> str:
         if value in ports.PACKAGED or value.endswith(".gguf"):
             return value
-        from salad.suggest import did_you_mean
+        from salad.core.suggest import did_you_mean
 
         raise ValueError(
             f"unknown GGUF model {value!r}{did_you_mean(value, ports.PACKAGED)}; use one of "

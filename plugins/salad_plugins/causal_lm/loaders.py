@@ -8,7 +8,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from salad.errors import SaladError
+from salad.core.errors import SaladError
 
 from .ports import PACKAGED
 

@@ -41,7 +41,7 @@ def default_bos_id(tokenizer) -> int | None:
 
 
 class CausalLM:
-    """Implements :class:`salad.protocols.LanguageModel` over a transformers causal LM.
+    """Implements :class:`salad.core.protocols.LanguageModel` over a transformers causal LM.
 
     ``module`` is the torch module to optimise and checkpoint (a peft model in LoRA mode).
     ``training`` is "full", "lora" or "frozen"; :meth:`freeze` switches to "frozen".

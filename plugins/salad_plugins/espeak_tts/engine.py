@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from salad.audio import resample
-from salad.errors import SaladError
-from salad.tts_tools import program_version, require_binary, run_program, synthesize_to_wav
+from salad.core.errors import SaladError
+from salad.data.audio import resample
+from salad.data.tts_tools import program_version, require_binary, run_program, synthesize_to_wav
 
 from .hooks import EspeakConfig
 

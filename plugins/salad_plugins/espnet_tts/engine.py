@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from salad.audio import resample, to_mono_float32
-from salad.errors import SaladError
-from salad.tts_tools import file_fingerprint
+from salad.core.errors import SaladError
+from salad.data.audio import resample, to_mono_float32
+from salad.data.tts_tools import file_fingerprint
 
 from .hooks import EspnetConfig, _voices
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from salad.audio import resample
-from salad.errors import SaladError
-from salad.tts_tools import (
+from salad.core.errors import SaladError
+from salad.data.audio import resample
+from salad.data.tts_tools import (
     dir_fingerprint,
     program_version,
     require_binary,

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from salad.audio import resample
-from salad.errors import SaladError
-from salad.tts_tools import file_fingerprint, program_version, require_binary, synthesize_to_wav
+from salad.core.errors import SaladError
+from salad.data.audio import resample
+from salad.data.tts_tools import (
+    file_fingerprint,
+    program_version,
+    require_binary,
+    synthesize_to_wav,
+)
 
 from .hooks import FLITE_VOICES, FliteConfig
 

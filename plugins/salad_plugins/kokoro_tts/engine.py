@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from salad.audio import resample, to_mono_float32
-from salad.errors import SaladError
-from salad.tts_tools import require_binary
+from salad.core.errors import SaladError
+from salad.data.audio import resample, to_mono_float32
+from salad.data.tts_tools import require_binary
 
 from .hooks import KOKORO_VOICES, KokoroConfig
 from .phonemes import phonemize

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from salad.tts_tools import run_program
+from salad.data.tts_tools import run_program
 
 _RULES = sorted({
     "ʔˌn̩": "tᵊn", "ʔn̩": "tᵊn", "ʔn": "tᵊn", "ʔ": "t",

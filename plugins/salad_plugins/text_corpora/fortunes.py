@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, process_records
 
 _OVERSTRIKE_RE = re.compile(r".\x08")
 _ATTRIBUTION_RE = re.compile(r"^\s*--\s?\S")

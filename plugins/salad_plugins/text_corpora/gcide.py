@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, as_sentence, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, as_sentence, process_records
 
 _TAG_LINE_RE = re.compile(r"^\s*\[[^\]]*\]\s*$")
 _SENSE_RE = re.compile(r"^(?:\d+\.|\([a-z]\))\s*")

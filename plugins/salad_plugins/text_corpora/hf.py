@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, process_records
 
 
 class HFCorpus:

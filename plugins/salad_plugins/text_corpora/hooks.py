@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from salad import ComponentRecord, hookimpl
-from salad.text import TextFilterConfig
+from salad.data.text import TextFilterConfig
 
 PKG = "salad_plugins.text_corpora"
 

@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, process_records
 
 LIBRARY_SHOWS = {
     "simpsons": "simpsons", "bender": "futurama", "zoid": "futurama",

@@ -2,7 +2,7 @@
 
 A bad line (invalid JSON, missing or non-string text field, bad domain field) is reported with
 ``file:line`` and counted under ``bad_line`` in :attr:`TextFileCorpus.stats`; with
-``on_error: raise`` it stops with a :class:`~salad.errors.SaladError` instead.
+``on_error: raise`` it stops with a :class:`~salad.core.errors.SaladError` instead.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, process_records
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from salad.errors import SaladError
-from salad.items import TextRecord
-from salad.text import TextStats, as_sentence, process_records
+from salad.core.errors import SaladError
+from salad.core.items import TextRecord
+from salad.data.text import TextStats, as_sentence, process_records
 
 LEXNAMES = (
     "adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal", "noun.artifact",

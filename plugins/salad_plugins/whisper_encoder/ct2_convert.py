@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from salad import SaladError
-from salad.paths import cache_root
+from salad.data.paths import cache_root
 
 from .ct2_format import dequantize, read_ct2_model
 

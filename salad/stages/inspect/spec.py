@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from . import StageDef
+from .. import StageDef
 
 
 class InspectConfig(BaseModel):
@@ -14,6 +14,6 @@ class InspectConfig(BaseModel):
 INSPECT = StageDef(
     name="inspect",
     config=InspectConfig,
-    run="salad.stages.inspect_run:run",
+    run="salad.stages.inspect.run:run",
     summary="Build each component, check its protocol and declared ports, count parameters.",
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..data.mini import MiniDataConfig
-from . import StageDef
+from .. import StageDef
+from .mini import MiniDataConfig
 
 PREPARE_DATA = StageDef(
     name="prepare_data",
     config=MiniDataConfig,
-    run="salad.stages.data_run:run",
+    run="salad.stages.prepare_data.run:run",
     summary="Build the narrow speech, held-out speech and broad text sets (resumable).",
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import SaladError
+from ..core.errors import SaladError
 
 TARGET_SAMPLE_RATE = 16000
 """Rate every speech encoder in SALAD reads (Whisper, fbank)."""

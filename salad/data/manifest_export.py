@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SaladError
+from ..core.errors import SaladError
 from .manifests import read_speech_manifest
 
 

@@ -1,6 +1,7 @@
 """Text and speech manifests: JSONL files with one record per line (schema in docs/manifests.md).
 
-- Text manifest line: ``{"id", "text", "source", "domains"}`` (a :class:`~salad.items.TextRecord`).
+- Text manifest line: ``{"id", "text", "source", "domains"}``
+  (a :class:`~salad.core.items.TextRecord`).
 - Speech manifest line: :class:`SpeechRecord` (id, audio path, duration, text, voice, engine,
   domains, sample_rate, augmentation, ...).
 
@@ -19,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import SaladError
-from .items import TextRecord
+from ..core.errors import SaladError
+from ..core.items import TextRecord
 
 SPEECH_SCHEMA_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 Programs are always called with argument lists (never a shell string) and text reaches them
 through stdin or a temporary file, so no text can be interpreted by a shell. A missing program
-raises :class:`~salad.errors.SaladError` naming the Debian package to install.
+raises :class:`~salad.core.errors.SaladError` naming the Debian package to install.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SaladError
+from ..core.errors import SaladError
 
 
 def require_binary(name: str, debian_package: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from ..training.config import Stage1Config
-from . import StageDef
+from ...training.config import Stage1Config
+from .. import StageDef
 
 
 class Stage1StageConfig(Stage1Config):
@@ -17,7 +17,7 @@ class Stage1StageConfig(Stage1Config):
 STAGE1 = StageDef(
     name="stage1",
     config=Stage1StageConfig,
-    run="salad.stages.stage1_run:run",
+    run="salad.stages.stage1.run:run",
     summary="Stage I: distil the text teacher into the speech LLM on natural speech.",
     needs=("encoder", "adapter", "teacher", "student", "loss", "scorer"),
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..data.mini import prepare_mini
-from ..runner import RunContext, atomic_write_json
+from ...runner import RunContext, atomic_write_json
+from .mini import prepare_mini
 
 
 def run(ctx: RunContext, cfg) -> None:

@@ -21,13 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..audio import Augmentation
-from ..errors import SaladError
-from ..items import TextRecord
-from ..manifests import read_speech_manifest, write_jsonl_atomic, write_text_manifest
-from ..synthesis import SynthesisConfig, VoiceSpec, run_synthesis
-from ..synthesis.cache import stable_seed
-from ..text import TextStats
+from ...core.errors import SaladError
+from ...core.items import TextRecord
+from ...data.audio import Augmentation
+from ...data.manifests import read_speech_manifest, write_jsonl_atomic, write_text_manifest
+from ...data.text import TextStats
+from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
+from ...synthesis.cache import stable_seed
 
 ESPEAK, FLITE, FESTIVAL = "salad.espeak_tts.v1", "salad.flite_tts.v1", "salad.festival_tts.v1"
 
@@ -144,7 +144,7 @@ def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummar
 
 def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
     """Build (or complete) the miniature's text and speech sets; see the module docstring."""
-    from ..plugin_host import PluginHost
+    from ...core.plugin_host import PluginHost
 
     cfg = config if isinstance(config, MiniDataConfig) else MiniDataConfig.model_validate(
         config or {})

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import torch
 
-from ..errors import SaladError
-from ..runner import RunContext
-from ..speech.model import SpeechLM
-from ..training.data import ExampleBuilder, read_manifest, windows
-from ..training.stage1 import Stage1Trainer, held_out_examples
+from ...core.errors import SaladError
+from ...runner import RunContext
+from ...speech.model import SpeechLM
+from ...training.data import ExampleBuilder, read_manifest, windows
+from ...training.stage1 import Stage1Trainer, held_out_examples
 
 
 def _features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
-    from ..feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
+    from ...data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
 
     index: dict[str, str] = {}
     for manifest in manifests:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import SaladError
+from ..core.errors import SaladError
 
 if TYPE_CHECKING:
     import torch

@@ -1,7 +1,7 @@
 """Shared text processing for corpus sources: cleaning, sentence splitting, length filters and
 de-duplication.
 
-Corpus plugins yield raw :class:`~salad.items.TextRecord` objects and pass them through
+Corpus plugins yield raw :class:`~salad.core.items.TextRecord` objects and pass them through
 :func:`process_records` with the :class:`TextFilterConfig` from their own config, so every
 source exposes the same filters. Domain labels are kept on every record (a split sentence keeps
 the labels of its paragraph).
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .items import TextRecord
+from ..core.items import TextRecord
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..evaluation.config import EvalConfig
-from ..evaluation.run_models import evaluate_run, load_models, resolve_target
-from ..runner import RunContext
+from ...evaluation.config import EvalConfig
+from ...evaluation.run_models import evaluate_run, load_models, resolve_target
+from ...runner import RunContext
 
 
 def run(ctx: RunContext, cfg) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from ..evaluation.config import EvalConfig
-from . import StageDef
+from ...evaluation.config import EvalConfig
+from .. import StageDef
 
 
 class EvaluateStageConfig(EvalConfig):
@@ -18,7 +18,7 @@ class EvaluateStageConfig(EvalConfig):
 EVALUATE = StageDef(
     name="evaluate",
     config=EvaluateStageConfig,
-    run="salad.stages.evaluate_run:run",
+    run="salad.stages.evaluate.run:run",
     summary="Evaluate: the same benchmark items as text, as speech and through ASR; the gap.",
     needs=("encoder", "adapter", "teacher", "student"),
 )

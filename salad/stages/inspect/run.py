@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..protocols import PROTOCOLS
-from ..runner import RunContext, atomic_write_json
+from ...core.protocols import PROTOCOLS
+from ...runner import RunContext, atomic_write_json
 
 
 def _parameter_count(obj) -> int | None:
@@ -44,6 +44,6 @@ def run(ctx: RunContext, config) -> None:
         ctx.note(f"| {r['slot']} | `{r['name']}` | {params} | {'ok' if r['protocol'] else 'NO'} |")
     ctx.log_metrics(components=len(rows), problems=len(problems))
     if problems:
-        from ..errors import SaladError
+        from ...core.errors import SaladError
 
         raise SaladError("components disagree with their records:\n  " + "\n  ".join(problems))

@@ -2,7 +2,7 @@
 
 A plugin is a module (named by an entry point in the ``salad.plugins`` group, or listed by a
 recipe) that implements any of these hooks with ``@salad.hookimpl``. Each hook returns a list of
-:class:`~salad.records.ComponentRecord`. Keep the module import-light: import heavy libraries
+:class:`~salad.core.records.ComponentRecord`. Keep the module import-light: import heavy libraries
 (torch, transformers, ...) inside factories, never at module level. Example::
 
     from pydantic import BaseModel, ConfigDict

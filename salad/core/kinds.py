@@ -1,8 +1,8 @@
 """The component kinds SALAD knows, each with its registration hook and protocol.
 
 A kind is a role in the pipeline. Each kind has exactly one pluggy hook (``salad_<plural>``)
-through which plugins hand over :class:`~salad.records.ComponentRecord` objects, and exactly one
-``typing.Protocol`` (in :mod:`salad.protocols`) that built components satisfy.
+through which plugins hand over :class:`~salad.core.records.ComponentRecord` objects, and
+exactly one ``typing.Protocol`` (in :mod:`salad.core.protocols`) that built components satisfy.
 """
 
 from __future__ import annotations

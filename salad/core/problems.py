@@ -6,8 +6,8 @@ import typing
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem
-from ..suggest import did_you_mean
+from .errors import Problem
+from .suggest import did_you_mean
 
 
 def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
