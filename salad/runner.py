@@ -21,7 +21,8 @@ from typing import Any
 
 from . import __version__
 from .core.errors import SaladError
-from .recipe import SLOT_KINDS, ValidatedRecipe, dump_yaml
+from .core.kinds import SLOT_KINDS
+from .recipe import ValidatedRecipe, dump_yaml
 
 
 def atomic_write_text(path: Path, text: str) -> None:

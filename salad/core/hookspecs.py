@@ -1,4 +1,5 @@
-"""Pluggy hook specifications: one registration hook per component kind.
+"""Pluggy hook specifications: one registration hook per component kind, made from the kind
+modules in :mod:`salad.core.kinds` (the hook's name, documentation and ports come from there).
 
 A plugin is a module (named by an entry point in the ``salad.plugins`` group, or listed by a
 recipe) that implements any of these hooks with ``@salad.hookimpl``. Each hook returns a list of
@@ -24,95 +25,22 @@ from __future__ import annotations
 
 import pluggy
 
+from .kinds import KINDS, Kind
+
 PROJECT = "salad"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-@hookspec
-def salad_speech_encoders() -> list:
-    """Speech encoders. Ports: ``output_dim``, ``sample_rate``, ``frame_rate``.
+def _spec(kind: Kind):
+    def spec() -> list: ...
 
-    Example: ``[ComponentRecord(name="salad.fbank_encoder.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_adapters() -> list:
-    """Adapters from encoder frames to LM embeddings. Ports: ``input_dim``, ``output_dim``,
-    ``downsample``.
-
-    Example: ``[ComponentRecord(name="salad.mlp_adapter.v1", ...)]``.
-    """
+    spec.__name__ = spec.__qualname__ = kind.hook
+    spec.__doc__ = kind.hook_doc()
+    spec.__module__ = __name__
+    return hookspec(spec)
 
 
-@hookspec
-def salad_teacher_lms() -> list:
-    """Frozen teacher LMs. Ports: ``hidden_size``, ``vocab_size``, ``tokenizer``.
-
-    Example: ``[ComponentRecord(name="salad.gguf_lm.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_student_lms() -> list:
-    """Student LMs (trainable). Ports: ``hidden_size``, ``vocab_size``, ``tokenizer``.
-
-    Example: ``[ComponentRecord(name="salad.gguf_lm.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_losses() -> list:
-    """Training losses over text positions.
-
-    Example: ``[ComponentRecord(name="salad.kl_distill.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_clustering_backends() -> list:
-    """Clustering backends for active selection.
-
-    Example: ``[ComponentRecord(name="salad.sklearn_kmeans.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_misalignment_scorers() -> list:
-    """Misalignment scorers comparing two next-token distributions.
-
-    Example: ``[ComponentRecord(name="salad.kl_misalignment.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_tts_engines() -> list:
-    """Text-to-speech engines. Ports: ``sample_rate``, ``voices``.
-
-    Example: ``[ComponentRecord(name="salad.piper_tts.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_corpora() -> list:
-    """Text corpus sources.
-
-    Example: ``[ComponentRecord(name="salad.popquotes_corpus.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_benchmarks() -> list:
-    """Multiple-choice benchmark sources.
-
-    Example: ``[ComponentRecord(name="salad.openbookqa.v1", ...)]``.
-    """
-
-
-@hookspec
-def salad_text_embedders() -> list:
-    """Sentence embedders. Ports: ``output_dim``.
-
-    Example: ``[ComponentRecord(name="salad.minilm_embedder.v1", ...)]``.
-    """
+for _kind in KINDS.values():
+    globals()[_kind.hook] = _spec(_kind)
+del _kind

@@ -1,11 +1,10 @@
 """Recipes: YAML files that assemble registered components into a pipeline run."""
 
 from .load import LoadedRecipe, dump_yaml, load_recipe
-from .schema import SLOT_KINDS, ComponentSpec, Recipe, StageSpec
+from .schema import ComponentSpec, Recipe, StageSpec
 from .validate import ResolvedComponent, ValidatedRecipe, validate_recipe
 
 __all__ = [
-    "SLOT_KINDS",
     "ComponentSpec",
     "LoadedRecipe",
     "Recipe",

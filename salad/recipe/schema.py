@@ -9,8 +9,8 @@ A recipe names components by registry name with a config block, grouped in *slot
         - {name: salad.openbookqa.v1}
       held_out_tts: {kind: tts_engine, name: salad.flite_tts.v1}   # custom slot: kind given
 
-Standard slot names imply their kind; any other slot must say ``kind:``. Stages refer to slots
-by name.
+Standard slot names (``Kind.slot`` in :mod:`salad.core.kinds`) imply their kind; any other slot
+must say ``kind:``. Stages refer to slots by name.
 """
 
 from __future__ import annotations
@@ -22,21 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-SLOT_KINDS: dict[str, str] = {
-    "encoder": "speech_encoder",
-    "adapter": "adapter",
-    "teacher": "teacher_lm",
-    "student": "student_lm",
-    "loss": "loss",
-    "clustering": "clustering",
-    "scorer": "misalignment_scorer",
-    "tts": "tts_engine",
-    "embedder": "text_embedder",
-    "corpora": "corpus",
-    "benchmarks": "benchmark",
-}
 
 
 class ComponentSpec(Strict):
@@ -61,9 +46,6 @@ class Recipe(Strict):
         description="Local plugin modules (import names or .py paths relative to the recipe)")
     components: dict[str, ComponentSpec | list[ComponentSpec]] = Field(default_factory=dict)
     stages: list[StageSpec] = Field(default_factory=list)
-
-    def slot_kind(self, slot: str, spec: ComponentSpec) -> str | None:
-        return spec.kind or SLOT_KINDS.get(slot)
 
     def specs(self, slot: str) -> list[ComponentSpec]:
         value = self.components.get(slot)

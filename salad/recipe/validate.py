@@ -8,14 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..core.errors import Problem, RecipeError
-from ..core.kinds import KINDS
+from ..core.kinds import KINDS, PORT_RULES, RECIPE_PORT_RULES, SLOT_KINDS
 from ..core.plugin_host import PluginHost, host_for
 from ..core.problems import problems_from_validation
 from ..core.records import ComponentRecord
 from ..core.suggest import did_you_mean
-from .checks import PORT_RULES, RECIPE_PORT_RULES
 from .load import LoadedRecipe, load_recipe
-from .schema import SLOT_KINDS, ComponentSpec, Recipe, StageSpec
+from .schema import ComponentSpec, Recipe, StageSpec
 
 
 @dataclass

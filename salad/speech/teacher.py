@@ -1,25 +1,12 @@
-"""Teacher targets: dense logits, or a cached top-k of log-probabilities."""
+"""Teacher targets: dense logits, or a cached top-k of log-probabilities (:class:`TeacherTopK`,
+part of the loss interface in :mod:`salad.core.kinds.loss`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-
-@dataclass
-class TeacherTopK:
-    """The teacher's k most likely next tokens per position, as log-probabilities."""
-
-    logprobs: torch.Tensor   # (N, k) float
-    indices: torch.Tensor    # (N, k) long
-
-    @staticmethod
-    def from_logits(logits: torch.Tensor, k: int) -> TeacherTopK:
-        logp = F.log_softmax(logits.float(), dim=-1)
-        values, indices = logp.topk(k, dim=-1)
-        return TeacherTopK(values, indices)
+from ..core.kinds.loss import TeacherTopK
 
 
 def kl_topk(student_logits: torch.Tensor, teacher: TeacherTopK) -> torch.Tensor:

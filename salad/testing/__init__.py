@@ -9,51 +9,13 @@ config, and pytest runs every contract check against it::
         component_name = "acme.my_tts.v1"
         config = {"voice": "default"}
 
-The fixtures in :mod:`salad.testing.pytest_plugin` are available in any project that has
+There is one suite per kind (:data:`CONTRACTS`). The fixtures in
+:mod:`salad.testing.pytest_plugin` are available in any project that has
 salad installed (``pytest11`` entry point).
 """
 
-from .contracts import (
-    AdapterContract,
-    BenchmarkContract,
-    ClusteringContract,
-    ComponentContract,
-    CorpusContract,
-    LossContract,
-    MisalignmentScorerContract,
-    SpeechEncoderContract,
-    StudentLMContract,
-    TeacherLMContract,
-    TextEmbedderContract,
-    TTSEngineContract,
-)
+from .contracts import CONTRACTS, ComponentContract
 
-CONTRACTS = {
-    "speech_encoder": SpeechEncoderContract,
-    "adapter": AdapterContract,
-    "teacher_lm": TeacherLMContract,
-    "student_lm": StudentLMContract,
-    "loss": LossContract,
-    "clustering": ClusteringContract,
-    "misalignment_scorer": MisalignmentScorerContract,
-    "tts_engine": TTSEngineContract,
-    "corpus": CorpusContract,
-    "benchmark": BenchmarkContract,
-    "text_embedder": TextEmbedderContract,
-}
+globals().update({suite.__name__: suite for suite in CONTRACTS.values()})
 
-__all__ = [
-    "CONTRACTS",
-    "AdapterContract",
-    "BenchmarkContract",
-    "ClusteringContract",
-    "ComponentContract",
-    "CorpusContract",
-    "LossContract",
-    "MisalignmentScorerContract",
-    "SpeechEncoderContract",
-    "StudentLMContract",
-    "TTSEngineContract",
-    "TeacherLMContract",
-    "TextEmbedderContract",
-]
+__all__ = ["CONTRACTS", "ComponentContract", *sorted(s.__name__ for s in CONTRACTS.values())]

@@ -21,6 +21,12 @@ class MixConfig(BaseModel):
     temperature: float = Field(1.0, gt=0.0)
 
 
+def _teacher_forms(config) -> dict:
+    """A cached teacher top-k holds temperature-1 log-probs: other temperatures need dense
+    teacher logits (Stage I with ``teacher_topk: 0``)."""
+    return {"teacher_top_k": config.temperature == 1.0}
+
+
 @hookimpl
 def salad_losses():
     return [
@@ -31,9 +37,11 @@ def salad_losses():
         ComponentRecord(
             name="salad.kl_distill.v1", version="1.0.0", config=KLConfig,
             factory="salad_plugins.distill_losses.losses:KLDistillLoss",
-            summary="KL(teacher || student) per next text token, full vocabulary."),
+            summary="KL(teacher || student) per next text token, full vocabulary.",
+            ports=_teacher_forms),
         ComponentRecord(
             name="salad.distill_mix.v1", version="1.0.0", config=MixConfig,
             factory="salad_plugins.distill_losses.losses:DistillMixLoss",
-            summary="alpha * KL distillation + (1 - alpha) * NLL (the paper's objective)."),
+            summary="alpha * KL distillation + (1 - alpha) * NLL (the paper's objective).",
+            ports=_teacher_forms),
     ]
