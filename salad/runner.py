@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import json
-import os
 import platform
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,24 +20,8 @@ from typing import Any
 from . import __version__
 from .core.errors import SaladError
 from .core.kinds import SLOT_KINDS
+from .data.files import atomic_write_json, atomic_write_text
 from .recipe import ValidatedRecipe, dump_yaml
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 def git_revision(where: Path | None = None) -> dict[str, Any]:

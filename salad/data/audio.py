@@ -17,8 +17,6 @@ numpy is imported at module level; scipy and soundfile only inside the functions
 
 from __future__ import annotations
 
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core.errors import SaladError
+from .files import atomic_path
 
 TARGET_SAMPLE_RATE = 16000
 """Rate every speech encoder in SALAD reads (Whisper, fbank)."""
@@ -217,13 +216,6 @@ def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     fmt = {".wav": "WAV", ".flac": "FLAC"}.get(path.suffix.lower())
     if fmt is None:
         raise SaladError(f"{path}: unsupported audio suffix (use .wav or .flac)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, to_mono_float32(audio), int(sample_rate), format=fmt, subtype="PCM_16")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

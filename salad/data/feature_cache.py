@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.errors import SaladError
+from .files import atomic_path
 
 if TYPE_CHECKING:
     import torch
@@ -74,15 +73,8 @@ class FeatureCache:
             half = frames.to(torch.float16)
             frames = half if bool(half.isfinite().all()) else frames.float()
         path = self.path(content_key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        try:
-            save_file({"frames": frames}, tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(path) as tmp:
+            save_file({"frames": frames}, str(tmp))
         return path
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..core.errors import SaladError
 from ..core.items import TextRecord
+from .files import atomic_write_lines
 
 SPEECH_SCHEMA_VERSION = 1
 
@@ -118,26 +118,8 @@ def text_record_json(rec: TextRecord) -> str:
                        "domains": list(rec.domains)}, ensure_ascii=False)
 
 
-def write_jsonl_atomic(path: str | Path, lines: Iterable[str]) -> int:
-    """Write lines to ``path`` through a temp file and ``os.replace``; returns the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line + "\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return n
-
-
 def write_text_manifest(path: str | Path, records: Iterable[TextRecord]) -> int:
-    return write_jsonl_atomic(path, (text_record_json(r) for r in records))
+    return atomic_write_lines(path, (text_record_json(r) for r in records))
 
 
 def read_speech_manifest(path: str | Path, strict: bool = True) -> Iterator[SpeechRecord]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from salad.asr import corpus_wer
 from salad.core.items import BenchmarkItem
-from salad.runner import atomic_write_json, atomic_write_text
+from salad.data.files import atomic_write_json, atomic_write_text
 
 from .cache import ScoreCache
 from .config import EvalConfig

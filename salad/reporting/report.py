@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 from pathlib import Path
 
 from ..analysis.scaling import ScalingFit, plot_scaling
 from ..core.errors import SaladError
+from ..data.files import atomic_write_text
 from . import plots
 from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
 from .fits import cross_run_analysis, scaling_fit
@@ -155,13 +155,6 @@ def _finite(obj):
     return obj
 
 
-def _write_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
 def _as_run(source) -> RunResults:
     if isinstance(source, RunResults):
         return dataclasses.replace(source)
@@ -189,9 +182,9 @@ def write_document(doc: Document, summary: dict, out_dir) -> dict[str, object]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "markdown": _write_text(out_dir / "report.md", to_markdown(doc)),
-        "html": _write_text(out_dir / "report.html", to_html(doc)),
-        "summary": _write_text(out_dir / "summary.json",
+        "markdown": atomic_write_text(out_dir / "report.md", to_markdown(doc)),
+        "html": atomic_write_text(out_dir / "report.html", to_html(doc)),
+        "summary": atomic_write_text(out_dir / "summary.json",
                                json.dumps(_finite(summary), indent=2) + "\n"),
         "plots": [b.path for s in doc.sections for b in s.blocks if isinstance(b, Figure)],
     }

@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from ..data.files import atomic_write_lines
 from ..data.manifests import (
     JsonlAppender,
     ManifestLineError,
     read_json_lines_tolerant,
     read_text_manifest,
     relative_audio,
-    write_jsonl_atomic,
 )
 from .cache import stable_seed
 from .config import SynthesisConfig
@@ -143,7 +143,7 @@ def _previous(cfg: SynthesisConfig) -> tuple[set[str], set[str]]:
     failed_rows = list(read_json_lines_tolerant(fpath))
     if cfg.retry_failed and failed_rows:
         keep = [r for r in failed_rows if r.get("stage") == "input"]
-        write_jsonl_atomic(fpath, (json.dumps(r, sort_keys=True) for r in keep))
+        atomic_write_lines(fpath, (json.dumps(r, sort_keys=True) for r in keep))
         failed_rows = keep
     return done, {r["id"] for r in failed_rows if "id" in r}
 

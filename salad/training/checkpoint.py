@@ -7,9 +7,6 @@ temporary name and renamed into place, so a kill never leaves a half-written che
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..core.errors import SaladError
+from ..data.files import atomic_path
 
 
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -52,9 +50,7 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict)
 def save_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     trainer_state: dict[str, Any]) -> Path:
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
-    try:
+    with atomic_path(directory, directory=True) as tmp:
         save_file(trainable_state(model), str(tmp / "model.safetensors"))
         opt_tensors, opt_meta = _optimizer_parts(optimizer)
         save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
@@ -62,12 +58,6 @@ def save_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.op
         save_file(rng, str(tmp / "rng.safetensors"))
         (tmp / "optimizer.json").write_text(json.dumps(opt_meta), encoding="utf-8")
         (tmp / "trainer.json").write_text(json.dumps(trainer_state, indent=2), encoding="utf-8")
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from ..data.files import atomic_write_text
 from ..speech.interleave import collate
 from ..speech.model import SpeechLM, teacher_logits
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -173,6 +174,5 @@ class Stage1Trainer:
         if self.step >= cfg.steps:
             self.save("final")
         summary = {"step": self.step, "tokens_seen": self.tokens_seen, "history": self.history}
-        (self.out_dir / "history.json").write_text(json.dumps(summary, indent=2),
-                                                   encoding="utf-8")
+        atomic_write_text(self.out_dir / "history.json", json.dumps(summary, indent=2))
         return summary

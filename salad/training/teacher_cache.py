@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from ..data.files import atomic_path
 from ..speech.interleave import collate
 from ..speech.model import teacher_logits
 from ..speech.teacher import TeacherTopK
@@ -61,10 +62,9 @@ class TeacherCache:
                 offsets.append(total)
                 total += len(lay.pairs)
         cache = cls(torch.cat(chunks_lp), torch.cat(chunks_ix), offsets)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        save_file({"logprobs": cache.logprobs, "indices": cache.indices,
-                   "offsets": torch.tensor(offsets, dtype=torch.long),
-                   "fingerprint": torch.tensor(list(fp.encode()), dtype=torch.uint8)}, str(tmp))
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            save_file({"logprobs": cache.logprobs, "indices": cache.indices,
+                       "offsets": torch.tensor(offsets, dtype=torch.long),
+                       "fingerprint": torch.tensor(list(fp.encode()), dtype=torch.uint8)},
+                      str(tmp))
         return cache

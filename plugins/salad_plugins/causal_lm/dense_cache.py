@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from salad.data.files import atomic_path
 
 FORMAT = "salad-dense-gguf-v1"
 _DONE = "salad_dense.json"
@@ -86,19 +85,8 @@ def dense_copy(loaded):
 
 
 def save_entry(model, tokenizer, entry: Path, meta: dict) -> None:
-    """Write ``entry`` atomically; a concurrent writer that finished first wins."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
-    try:
+    """Write ``entry`` atomically (concurrent writers write the same content; the last wins)."""
+    with atomic_path(entry, directory=True) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / _DONE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shareable like any other
-        try:
-            os.replace(tmp, entry)
-        except OSError:
-            if not (entry / _DONE).is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import numpy as np
 import torch
 
 from salad import SaladError
+from salad.data.files import atomic_path
 from salad.data.paths import cache_root
 
 from .ct2_format import dequantize, read_ct2_model
@@ -139,16 +138,9 @@ def load_ct2_encoder_weights(model: str, cache_dir: Path | None = None) -> Encod
     info = {k: getattr(weights, k) for k in ("n_layers", "n_heads", "d_model", "ffn_dim",
                                              "n_mels", "max_positions", "source_sha256",
                                              "source_fp16")}
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
-    os.close(fd)
-    try:
-        dtype = torch.float16 if weights.source_fp16 else torch.float32
-        tensors = {k: v.to(dtype) for k, v in weights.state_dict.items()}
-        meta = {"format": CACHE_FORMAT, "info": json.dumps(info), "source": str(files[0])}
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    dtype = torch.float16 if weights.source_fp16 else torch.float32
+    tensors = {k: v.to(dtype) for k, v in weights.state_dict.items()}
+    meta = {"format": CACHE_FORMAT, "info": json.dumps(info), "source": str(files[0])}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
     return weights

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ...core.protocols import PROTOCOLS
-from ...runner import RunContext, atomic_write_json
+from ...data.files import atomic_write_json
+from ...runner import RunContext
 
 
 def _parameter_count(obj) -> int | None:

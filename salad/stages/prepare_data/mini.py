@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...core.errors import SaladError
 from ...core.items import TextRecord
 from ...data.audio import Augmentation
-from ...data.manifests import read_speech_manifest, write_jsonl_atomic, write_text_manifest
+from ...data.files import atomic_write_text
+from ...data.manifests import read_speech_manifest, write_text_manifest
 from ...data.text import TextStats
 from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 from ...synthesis.cache import stable_seed
@@ -190,5 +191,5 @@ def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
     summaries += [_text_summary(f"{n}_text", texts / f"{n}.jsonl", r) for n, r in sets.items()]
     summary = MiniSummary(data_dir=str(root), sets=summaries,
                           seconds=time.perf_counter() - start, corpus_stats=stats)
-    write_jsonl_atomic(root / "summary.json", [json.dumps(summary.to_dict(), indent=1)])
+    atomic_write_text(root / "summary.json", json.dumps(summary.to_dict(), indent=1) + "\n")
     return summary

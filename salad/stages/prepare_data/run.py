@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ...runner import RunContext, atomic_write_json
+from ...data.files import atomic_write_json
+from ...runner import RunContext
 from .mini import prepare_mini
 
 
