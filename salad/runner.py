@@ -1,5 +1,9 @@
 """Run directories and stage execution.
 
+The runner knows stages only through the validated recipe (each stage's ``run`` is a
+``"module:function"`` string imported when the stage runs); it imports nothing from
+``salad.stages``, ``salad.evaluation`` or ``salad.training``.
+
 A run directory holds everything needed to understand and repeat a run: the resolved recipe
 (every default filled in), the plugins and versions used, the git revision, a status file that
 makes runs resumable stage by stage, metrics (JSONL) and a Markdown report.
@@ -15,13 +19,14 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.errors import SaladError
-from .core.kinds import SLOT_KINDS
 from .data.files import atomic_write_json, atomic_write_text
-from .recipe import ValidatedRecipe, dump_yaml
+
+if TYPE_CHECKING:
+    from .recipe import ValidatedRecipe
 
 
 def git_revision(where: Path | None = None) -> dict[str, Any]:
@@ -36,20 +41,6 @@ def git_revision(where: Path | None = None) -> dict[str, Any]:
         return {"revision": rev, "dirty": bool(dirty), "salad_version": __version__}
     except (OSError, subprocess.SubprocessError):
         return {"revision": "unknown", "dirty": None, "salad_version": __version__}
-
-
-def resolved_recipe(validated: ValidatedRecipe) -> dict[str, Any]:
-    """The recipe as plain data with every component and stage config fully expanded."""
-    data = validated.recipe.model_dump(mode="json")
-    for slot, comps in validated.components.items():
-        expanded = [{"name": c.record.name,
-                     **({"kind": c.kind} if c.kind != SLOT_KINDS.get(slot) else {}),
-                     "config": c.config.model_dump(mode="json")} for c in comps]
-        data["components"][slot] = expanded if isinstance(
-            validated.recipe.components[slot], list) else expanded[0]
-    data["stages"] = [{"name": spec.name, "config": cfg.model_dump(mode="json")}
-                      for spec, cfg in validated.stage_configs]
-    return data
 
 
 @dataclass
@@ -99,7 +90,7 @@ class Run:
 
     def _check_same_recipe(self) -> None:
         old = self.run_dir / "recipe.yaml"
-        new = dump_yaml(resolved_recipe(self.validated))
+        new = self.validated.resolved_yaml()
         if old.exists() and old.read_text(encoding="utf-8") != new:
             raise SaladError(
                 f"{self.run_dir} was created from a different recipe; resuming it would mix "
@@ -108,7 +99,7 @@ class Run:
 
     def write_metadata(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.run_dir / "recipe.yaml", dump_yaml(resolved_recipe(self.validated)))
+        atomic_write_text(self.run_dir / "recipe.yaml", self.validated.resolved_yaml())
         host = self.validated.host
         atomic_write_json(self.run_dir / "plugins.json", {
             "components": [
@@ -130,8 +121,6 @@ class Run:
         atomic_write_json(self.run_dir / self.STATUS, self.status)
 
     def execute(self, echo=print) -> Path:
-        from .stages import STAGES
-
         self.write_metadata()
         stages = self.validated.stage_configs
         if not stages:
@@ -141,7 +130,7 @@ class Run:
             if done.get("state") == "done":
                 echo(f"stage {spec.name}: already done in {self.run_dir}, skipped")
                 continue
-            stage = STAGES[spec.name]
+            stage = self.validated.stage_defs[spec.name]
             module_name, _, func_name = stage.run.partition(":")
             run_fn = getattr(importlib.import_module(module_name), func_name)
             ctx = RunContext(self.run_dir, self.validated, stage=spec.name)

@@ -67,10 +67,10 @@ def _manifest(tmp_path):
     for i, freq in enumerate((200, 300, 400, 500)):
         sf.write(tmp_path / "audio" / f"u{i}.wav", _tone(0.4 + 0.1 * i, freq), 22050 if i % 2
                  else 16000)
-        rows.append(json.dumps({"id": f"u{i}", "audio": f"audio/u{i}.wav"}))
+        rows.append(json.dumps({"id": f"u{i}", "audio": f"audio/u{i}.wav", "text": "a tone"}))
     (tmp_path / "audio" / "bad.wav").write_bytes(b"not audio")
-    rows.append(json.dumps({"id": "bad", "audio": "audio/bad.wav"}))
-    rows.append(json.dumps({"id": "gone", "audio": "audio/missing.wav"}))
+    rows.append(json.dumps({"id": "bad", "audio": "audio/bad.wav", "text": "noise"}))
+    rows.append(json.dumps({"id": "gone", "audio": "audio/missing.wav", "text": "lost"}))
     rows.append("{not json")
     path = tmp_path / "speech.jsonl"
     path.write_text("\n".join(rows) + "\n")
@@ -82,8 +82,10 @@ def test_precompute_manifest_is_resumable_and_counts_failures(tmp_path):
     enc = CountingEncoder()
     cold = precompute_manifest(manifest, enc, tmp_path / "cache", batch_size=3, progress=False)
     assert (cold.total, cold.computed, cold.cached, len(cold.failed)) == (7, 4, 0, 3)
-    where = " ".join(w for w, _ in cold.failed)
-    assert "id=bad" in where and "id=gone" in where and "speech.jsonl:7" in where
+    failed = {f.id or f.where: f for f in cold.failed}
+    assert set(failed) == {"bad", "gone", f"{manifest}:7"}
+    assert failed["gone"].where.endswith("missing.wav") and "invalid JSON" in failed[
+        f"{manifest}:7"].reason
     warm = precompute_manifest(manifest, enc, tmp_path / "cache", progress=False)
     assert (warm.computed, warm.cached) == (0, 4) and enc.encoded == 4
     lookup = ManifestFeatures(FeatureCache(tmp_path / "cache", enc.cache_key()), warm.index)

@@ -38,12 +38,11 @@ def cmd_validate(args) -> int:
 
 
 def cmd_config_show(args) -> int:
-    from ..recipe import dump_yaml, load_recipe, validate_recipe
+    from ..data.files import dump_yaml
+    from ..recipe import load_recipe, validate_recipe
 
     if args.resolved:
-        from ..runner import resolved_recipe
-
-        print(dump_yaml(resolved_recipe(validate_recipe(args.recipe, args.overrides))), end="")
+        print(validate_recipe(args.recipe, args.overrides).resolved_yaml(), end="")
     else:
         print(dump_yaml(load_recipe(args.recipe, args.overrides).data), end="")
     return 0

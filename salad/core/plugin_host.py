@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Annotated
 
 import pluggy
+from pydantic import Field
 
 from . import hookspecs
 from .errors import DuplicateComponentError, PluginLoadError
@@ -32,6 +34,14 @@ ENTRY_POINT_GROUP = "salad.plugins"
 ENV_DISABLE = "SALAD_DISABLE_PLUGIN_AUTOLOAD"
 ENV_BLOCK = "SALAD_BLOCK_PLUGINS"
 ENV_EXTRA = "SALAD_PLUGINS"
+
+PluginModules = Annotated[list[str], Field(
+    default_factory=list,
+    description="Local plugin modules: import names or .py files (a recipe's relative paths are "
+                "read from the recipe's folder, other configs' from the working directory). "
+                "Validation imports them: their module code runs.")]
+"""The ``plugins`` field of every config that may name local plugin modules (recipes, the
+synthesis job, data preparation); :func:`host_for` loads them."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,8 @@ def get_host(refresh: bool = False) -> PluginHost:
 
 
 def host_for(modules: Iterable[str | Path] = (), base: Path | None = None) -> PluginHost:
-    """The default host plus recipe-listed local plugin modules (relative to ``base``)."""
+    """The default host plus the local plugin modules of a config's ``plugins`` list (relative
+    paths are read from ``base``, default the working directory)."""
     host = get_host()
     modules = list(modules)
     if not modules:

@@ -26,7 +26,9 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]
         stems.setdefault(_stem(c), []).append(c)
     hits = [c for s in difflib.get_close_matches(_stem(word), list(stems), n=n, cutoff=0.6)
             for c in stems[s]]
-    return hits[:n]
+    if len(_stem(word)) >= 3:  # a prefix of a longer name: 'ked' -> 'ked_diphone'
+        hits += [c for c in candidates if _stem(c).startswith(_stem(word))]
+    return list(dict.fromkeys(hits))[:n]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

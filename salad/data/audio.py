@@ -3,7 +3,8 @@
 Everything here works on mono ``float32`` numpy arrays in ``[-1, 1]`` plus an explicit sample
 rate. Main entry points:
 
-- :func:`read_audio` / :func:`write_audio`: wav/flac via ``soundfile``; writes are atomic.
+- :func:`read_audio` / :func:`write_audio`: wav/flac via ``soundfile``; writes are atomic, a
+  truncated WAV is an error (:func:`wav_truncation`).
 - :func:`to_mono_float32`: normalise any engine output (ints, stereo, float64) to the convention.
 - :func:`resample`: polyphase resampling (``scipy.signal.resample_poly``), e.g. to the encoder's
   16 kHz (:data:`TARGET_SAMPLE_RATE`).
@@ -190,10 +191,40 @@ class Augmentation(BaseModel):
         return out
 
 
+def wav_truncation(path: str | Path) -> str | None:
+    """Why a RIFF/WAVE file is cut short (its data chunk declares more bytes than the file
+    holds), or None. Other formats, and WAV files that are whole, give None."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        offset = 12
+        while offset + 8 <= size:
+            fh.seek(offset)
+            chunk, length = fh.read(4), int.from_bytes(fh.read(4), "little")
+            if chunk == b"data":
+                have = size - offset - 8
+                if length != 0xFFFFFFFF and length > have:  # 0xFFFFFFFF: written as a stream
+                    return (f"truncated WAV: the header declares {length} bytes of samples, "
+                            f"the file holds {have}")
+                return None
+            offset += 8 + length + (length & 1)
+    return "truncated WAV: no data chunk"
+
+
 def read_audio(path: str | Path, target_sr: int | None = None) -> tuple[np.ndarray, int]:
-    """Read a wav/flac/ogg file as mono float32; resample when ``target_sr`` is given."""
+    """Read a wav/flac/ogg file as mono float32; resample when ``target_sr`` is given. A WAV
+    file that is cut short is an error (libsndfile would read what is there)."""
     import soundfile as sf
 
+    try:
+        truncated = wav_truncation(path)
+    except OSError as exc:
+        raise SaladError(f"cannot read audio file {path}: {exc}") from exc
+    if truncated:
+        raise SaladError(f"audio file {path}: {truncated}")
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=False)
     except (RuntimeError, sf.LibsndfileError) as exc:

@@ -3,14 +3,15 @@
 Key: the encoder's ``cache_key()`` plus a content hash of the audio (the audio file's bytes, or
 the float32 samples and their rate). Value: ``(T, D)`` frames as safetensors, fp16 unless a value
 does not fit, written atomically (temp file + ``os.replace``), so a killed job leaves only
-complete entries and a rerun skips them. :func:`precompute_manifest` fills the cache for a speech
-manifest with a progress bar; unreadable audio is skipped, counted and reported.
+complete entries and a rerun skips them. Non-finite frames are never stored, and an entry that
+holds any is removed when read. :func:`precompute_manifest` fills the cache for a speech manifest
+with a progress bar; a bad line, unreadable, truncated, empty or non-finite audio, or an encoder
+error on one utterance is skipped, counted and reported with its reason (:class:`Failure`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..core.errors import SaladError
 from .files import atomic_path
+from .manifests import read_speech_manifest
 
 if TYPE_CHECKING:
     import torch
@@ -57,18 +59,28 @@ class FeatureCache:
         return self.path(content_key).is_file()
 
     def get(self, content_key: str) -> torch.Tensor | None:
+        """The frames, or None when missing. An entry with non-finite values (written before
+        :meth:`put` refused them) is removed and reported missing."""
         from safetensors.torch import load_file
 
         path = self.path(content_key)
         if not path.is_file():
             return None
-        return load_file(str(path))["frames"].float()
+        frames = load_file(str(path))["frames"].float()
+        if not bool(frames.isfinite().all()):
+            path.unlink(missing_ok=True)
+            return None
+        return frames
 
     def put(self, content_key: str, frames: torch.Tensor) -> Path:
+        """Store finite frames (a :class:`SaladError` for NaN or infinite values)."""
         import torch
         from safetensors.torch import save_file
 
         frames = frames.detach().cpu().contiguous()
+        if not bool(frames.isfinite().all()):
+            raise SaladError("the encoder produced non-finite features (NaN or inf); "
+                             "they are not cached")
         if self.dtype == "float16":
             half = frames.to(torch.float16)
             frames = half if bool(half.isfinite().all()) else frames.float()
@@ -112,12 +124,33 @@ def default_audio_loader(path: Path, sample_rate: int) -> np.ndarray:
     return read_audio(path, target_sr=sample_rate)[0]
 
 
+def audio_problem(audio: np.ndarray) -> str | None:
+    """Why audio cannot be encoded (empty, or NaN/infinite samples), or None."""
+    if audio.size == 0:
+        return "empty audio (0 samples)"
+    if not np.all(np.isfinite(audio)):
+        return "non-finite audio samples (NaN or inf)"
+    return None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An utterance that was skipped: its id, where it came from and why."""
+
+    id: str
+    where: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "where": self.where, "reason": self.reason}
+
+
 @dataclass
 class PrecomputeReport:
     total: int = 0
     cached: int = 0
     computed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (where, error)
+    failed: list[Failure] = field(default_factory=list)
     index: dict[str, str] = field(default_factory=dict)  # utterance id -> content key
 
     def summary(self) -> str:
@@ -125,61 +158,92 @@ class PrecomputeReport:
                 f"encoded, {len(self.failed)} failed")
 
 
-def _manifest_rows(manifest: Path, report: PrecomputeReport) -> list[tuple[str, Path]]:
-    rows = []
-    with open(manifest, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+class _Encoding:
+    """Batches loaded audio for the encoder; an utterance whose batch fails is retried alone,
+    so one bad item fails by itself."""
+
+    def __init__(self, encoder, cache: FeatureCache, report: PrecomputeReport, batch_size: int):
+        self.encoder, self.cache, self.report = encoder, cache, report
+        self.batch_size = batch_size
+        self.pending: list[tuple[str, str, str, np.ndarray]] = []  # id, where, key, audio
+
+    def add(self, rid: str, where: str, key: str, audio: np.ndarray) -> None:
+        self.pending.append((rid, where, key, audio))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def _encode(self, items) -> None:
+        encode_cached(self.encoder, self.cache, [a for *_, a in items], [k for _, _, k, _ in items],
+                      self.batch_size)
+        for rid, _, key, _ in items:
+            self.report.index[rid] = key
+        self.report.computed += len(items)
+
+    def _fail(self, item, exc: Exception) -> None:
+        rid, where, _, _ = item
+        self.report.failed.append(Failure(rid, where, f"encoder: {type(exc).__name__}: {exc}"))
+
+    def flush(self) -> None:
+        items, self.pending = self.pending, []
+        if not items:
+            return
+        try:
+            self._encode(items)
+            return
+        except Exception as exc:  # noqa: BLE001 - find the item that fails, keep the others
+            if len(items) == 1:
+                self._fail(items[0], exc)
+                return
+        for item in items:
             try:
-                obj = json.loads(line)
-                rid, audio = str(obj["id"]), Path(obj["audio"])
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                report.failed.append((f"{manifest}:{lineno}", f"bad manifest row ({exc})"))
+                self._encode([item])
+            except Exception as exc:  # noqa: BLE001 - a bad item is skipped and counted
+                self._fail(item, exc)
+
+
+def precompute(items: Sequence[tuple[str, str | Path]], encoder, cache_root: str | Path, *,
+               batch_size: int = 8, loader: AudioLoader = default_audio_loader,
+               progress: bool = True, report: PrecomputeReport | None = None
+               ) -> PrecomputeReport:
+    """Encode the audio of every ``(id, audio path)`` into the cache. Resumable: entries already
+    cached are skipped; an item that fails is counted and listed with its reason."""
+    from tqdm import tqdm
+
+    cache = FeatureCache(cache_root, encoder.cache_key())
+    report = report or PrecomputeReport()
+    report.total += len(items)
+    encoding = _Encoding(encoder, cache, report, batch_size)
+    for rid, path in tqdm(items, desc="encoder features", unit="utt", disable=not progress):
+        path = Path(path)
+        where = str(path)
+        try:
+            key = file_hash(path)
+            if cache.get(key) is not None:
+                report.index[rid] = key
+                report.cached += 1
                 continue
-            rows.append((rid, audio if audio.is_absolute() else manifest.parent / audio))
-    return rows
+            audio = loader(path, encoder.sample_rate)
+        except Exception as exc:  # noqa: BLE001 - a bad file is skipped and counted
+            report.failed.append(Failure(rid, where, f"{type(exc).__name__}: {exc}"))
+            continue
+        problem = audio_problem(audio)
+        if problem:
+            report.failed.append(Failure(rid, where, problem))
+            continue
+        encoding.add(rid, where, key, audio)
+    encoding.flush()
+    return report
 
 
 def precompute_manifest(manifest: str | Path, encoder, cache_root: str | Path, *,
                         batch_size: int = 8, loader: AudioLoader = default_audio_loader,
                         progress: bool = True) -> PrecomputeReport:
-    """Encode every utterance of a speech manifest (JSONL with ``id`` and ``audio``) into the
-    cache. Resumable: entries already cached are skipped; a failed item is counted and listed."""
-    from tqdm import tqdm
-
-    manifest = Path(manifest)
-    if not manifest.is_file():
-        raise SaladError(f"speech manifest {manifest} not found")
-    cache = FeatureCache(cache_root, encoder.cache_key())
-    report = PrecomputeReport()
-    rows = _manifest_rows(manifest, report)
-    report.total = len(rows) + len(report.failed)
-    pending: list[tuple[str, str, np.ndarray]] = []
-
-    def flush():
-        encode_cached(encoder, cache, [w for _, _, w in pending], [k for _, k, _ in pending],
-                      batch_size)
-        report.computed += len(pending)
-        pending.clear()
-
-    for rid, path in tqdm(rows, desc="encoder features", unit="utt", disable=not progress):
-        try:
-            key = file_hash(path)
-            report.index[rid] = key
-            if key in cache:
-                report.cached += 1
-                continue
-            pending.append((rid, key, loader(path, encoder.sample_rate)))
-        except Exception as exc:  # noqa: BLE001 - a bad file is skipped and counted
-            report.index.pop(rid, None)
-            report.failed.append((f"{manifest} id={rid} ({path})", f"{type(exc).__name__}: {exc}"))
-            continue
-        if len(pending) >= batch_size:
-            flush()
-    if pending:
-        flush()
-    return report
+    """:func:`precompute` over a speech manifest; its bad lines are failures of their own."""
+    read = read_speech_manifest(manifest)
+    report = PrecomputeReport(total=len(read.errors), failed=[
+        Failure(e.id or "", e.where, e.error) for e in read.errors])
+    return precompute([(r.id, r.audio) for r in read.records], encoder, cache_root,
+                      batch_size=batch_size, loader=loader, progress=progress, report=report)
 
 
 class ManifestFeatures:

@@ -5,7 +5,8 @@
   rerun after a kill sees the old content or the new, never a half-written file.
   :func:`atomic_write_text`, :func:`atomic_write_json` and :func:`atomic_write_lines` use it.
 - :func:`read_text`: UTF-8 text whose decoding errors name the file, line and column.
-- :func:`parse_yaml` / :func:`load_yaml_mapping`: ``yaml.safe_load`` that refuses duplicate keys.
+- :func:`parse_yaml` / :func:`load_yaml_mapping`: YAML through a ``yaml.SafeLoader`` that refuses
+  duplicate keys; :func:`dump_yaml`.
 - :func:`exclusive_lock`: an advisory lock (``flock``) that a killed process releases.
 """
 
@@ -77,17 +78,24 @@ def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> int:
     return n
 
 
+class NotUTF8Error(SaladError):
+    """Text that is not UTF-8, located: ``where:line``, then :attr:`reason`."""
+
+    def __init__(self, where: str, line: int, reason: str):
+        self.where, self.line, self.reason = where, line, reason
+        super().__init__(f"{where}:{line}: {reason}")
+
+
 def decode_utf8(data: bytes, where: str) -> str:
-    """``data`` as UTF-8; an invalid byte is a :class:`SaladError` naming ``where``, the line and
-    the column."""
+    """``data`` as UTF-8; an invalid byte raises :class:`NotUTF8Error` naming ``where``, the
+    line and the column."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SaladError(
-            f"{where}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
-            "save the file as UTF-8") from None
+        raise NotUTF8Error(where, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at column "
+                                        f"{column}); save the file as UTF-8") from None
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
@@ -132,6 +140,10 @@ def yaml_error_message(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     return " ".join(str(p) for p in (context, problem) if p) or str(exc)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def load_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:

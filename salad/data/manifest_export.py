@@ -1,4 +1,5 @@
-"""Speech manifests as lhotse cuts or as a Hugging Face ``datasets.Dataset``.
+"""Speech manifests as lhotse cuts or as a Hugging Face ``datasets.Dataset``. A manifest with bad
+lines is refused (a conversion would drop them silently), listing each with ``file:line``.
 
 Both libraries are optional and imported inside the functions.
 """
@@ -22,7 +23,7 @@ def to_lhotse_cuts(manifest: str | Path):
         raise SaladError("reading manifests as lhotse cuts needs lhotse: "
                          "pip install 'salad-speech[lhotse]'") from exc
     cuts = []
-    for rec in read_speech_manifest(manifest):
+    for rec in read_speech_manifest(manifest).require_clean().records:
         recording = Recording.from_file(rec.audio, recording_id=rec.id)
         sup = SupervisionSegment(
             id=rec.id, recording_id=rec.id, start=0.0, duration=recording.duration,
@@ -45,7 +46,7 @@ def to_hf_dataset(manifest: str | Path, decode_audio: bool = True):
                          "pip install 'salad-speech[data]'") from exc
     rows = []
     rates = set()
-    for rec in read_speech_manifest(manifest):
+    for rec in read_speech_manifest(manifest).require_clean().records:
         row = dict(rec.__dict__)
         row["augmentation"] = dict(rec.augmentation or {})
         rows.append(row)

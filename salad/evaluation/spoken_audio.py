@@ -7,14 +7,20 @@ reuses them; a text whose synthesis fails is counted and its items are skipped i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from salad.core.errors import SaladError
 from salad.core.items import TextRecord
-from salad.data.manifests import read_speech_manifest, write_text_manifest
+from salad.data.manifests import (
+    ManifestLineError,
+    iter_json_lines,
+    read_json_lines_tolerant,
+    read_speech_manifest,
+    read_text_manifest,
+    write_text_manifest,
+)
 from salad.synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 
 from .cache import ScoreCache, cache_key
@@ -64,19 +70,13 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
     run_synthesis(cfg)
     out = SpokenSet(voice.speaker, texts=texts)
     if speech_manifest.exists():
-        for rec in read_speech_manifest(speech_manifest, strict=False):
+        for rec in read_speech_manifest(speech_manifest).records:
             if rec.text_id in texts:
                 out.audio[rec.text_id] = rec.audio
-    failures = Path(cfg.failures_path)
-    if failures.exists():
-        for line in failures.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            key = str(row.get("text_id", ""))
-            if key in texts and key not in out.audio:
-                out.failed[key] = str(row.get("error", "synthesis failed"))[:200]
+    for row in read_json_lines_tolerant(Path(cfg.failures_path)):
+        key = str(row.get("text_id", ""))
+        if key in texts and key not in out.audio:
+            out.failed[key] = str(row.get("error", "synthesis failed"))[:200]
     for key in texts:
         if key not in out.audio and key not in out.failed:
             out.failed[key] = "no audio produced"
@@ -92,13 +92,14 @@ def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: 
         raise SaladError(f"recordings {label!r}: manifest {manifest} not found")
     wanted = {p.key: p.spoken for p in parts if p.spoken}
     out = SpokenSet(f"rec:{label}")
-    for lineno, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, row in iter_json_lines(manifest):
+        if isinstance(row, ManifestLineError):
+            if row.error == "empty line":
+                continue
+            raise SaladError(row.format())
         try:
-            row = json.loads(line)
             text, audio = " ".join(str(row["text"]).split()), Path(row["audio"])
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise SaladError(f"{manifest}:{lineno}: expected {{\"text\", \"audio\"}} ({exc})") \
                 from None
         key = SpokenContext("", text, "").key
@@ -116,8 +117,7 @@ def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: 
 def _manifest_texts(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {str(r["id"]): str(r["text"]) for r in rows}
+    return {r.id: r.text for r in read_text_manifest(path) if isinstance(r, TextRecord)}
 
 
 class SpokenFrames:
@@ -137,17 +137,12 @@ class SpokenFrames:
 def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str,
                    progress: bool = True) -> SpokenFrames:
     """Frames of the spoken set (encoding cache misses first)."""
-    from salad.data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
-    from salad.runner import atomic_write_text
+    from salad.data.feature_cache import FeatureCache, ManifestFeatures, precompute
 
-    manifest = Path(feature_cache) / "eval-manifests" / f"{cache_key(a=spoken.audio)[:16]}.jsonl"
-    atomic_write_text(manifest, "".join(json.dumps({"id": k, "audio": a}) + "\n"
-                                        for k, a in sorted(spoken.audio.items())))
-    report = precompute_manifest(manifest, encoder, feature_cache, progress=progress)
-    for where, error in report.failed:
-        key = where.split("id=", 1)[-1].split(" ", 1)[0]
-        spoken.failed[key] = f"encoder: {error}"
-        spoken.audio.pop(key, None)
+    report = precompute(sorted(spoken.audio.items()), encoder, feature_cache, progress=progress)
+    for failure in report.failed:
+        spoken.failed[failure.id] = failure.reason
+        spoken.audio.pop(failure.id, None)
     features = ManifestFeatures(FeatureCache(feature_cache, encoder.cache_key()), report.index)
     return SpokenFrames(features, report.index)
 

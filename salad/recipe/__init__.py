@@ -1,6 +1,6 @@
 """Recipes: YAML files that assemble registered components into a pipeline run."""
 
-from .load import LoadedRecipe, dump_yaml, load_recipe
+from .load import LoadedRecipe, load_recipe
 from .schema import ComponentSpec, Recipe, StageSpec
 from .validate import ResolvedComponent, ValidatedRecipe, validate_recipe
 
@@ -11,7 +11,6 @@ __all__ = [
     "ResolvedComponent",
     "StageSpec",
     "ValidatedRecipe",
-    "dump_yaml",
     "load_recipe",
     "validate_recipe",
 ]

@@ -1,4 +1,5 @@
-"""Load a recipe: YAML (safe) -> OmegaConf (interpolation, ``key=value`` overrides) -> dict.
+"""Load a recipe: YAML (safe; duplicate keys are errors) -> OmegaConf (interpolation,
+``key=value`` overrides) -> dict.
 
 Line numbers of every key are kept so that problems can point at ``file:line``.
 """
@@ -14,6 +15,13 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ..core.errors import Problem, RecipeError
+from ..data.files import (
+    NotUTF8Error,
+    decode_utf8,
+    parse_yaml,
+    yaml_error_line,
+    yaml_error_message,
+)
 
 
 @dataclass
@@ -65,15 +73,15 @@ def load_recipe(
         path = Path(source)
         if not path.exists():
             raise RecipeError([Problem("", f"recipe file {path} does not exist")], str(path))
-        text = path.read_text(encoding="utf-8")
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            raw = yaml.safe_load(text)
+            text = decode_utf8(path.read_bytes(), str(path))
+        except NotUTF8Error as exc:
+            raise RecipeError([Problem("", exc.reason, exc.line)], str(path)) from None
+        try:
+            raw, node = parse_yaml(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise RecipeError(
-                [Problem("", f"not valid YAML: {exc}", mark.line + 1 if mark else None)],
-                str(path)) from None
+            raise RecipeError([Problem("", f"not valid YAML: {yaml_error_message(exc)}",
+                                       yaml_error_line(exc))], str(path)) from None
         if node is not None:
             _line_map(node, "", lines)
         if raw is None:
@@ -106,6 +114,3 @@ def load_recipe(
         raise RecipeError([Problem(str(key), f"cannot resolve: {msg}")], where) from None
     return LoadedRecipe(data=data, path=path, overrides=list(overrides), lines=lines)
 
-
-def dump_yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

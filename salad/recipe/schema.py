@@ -15,9 +15,12 @@ must say ``kind:``. Stages refer to slots by name.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..core.plugin_host import PluginModules
 
 
 class Strict(BaseModel):
@@ -35,20 +38,25 @@ class StageSpec(Strict):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
 class Recipe(Strict):
-    name: str = Field(description="Recipe name; also names run directories")
+    name: str = Field(description="Recipe name; also names run directories "
+                                  "(<output_dir>/<name>-<time>)")
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, description="The seed of every stage whose config has a seed and does "
+                                     "not set it")
     sample_rate: int = Field(16000, description="Audio rate fed to the speech encoder")
     output_dir: str = Field("runs", description="Where run directories are created")
-    plugins: list[str] = Field(
-        default_factory=list,
-        description="Local plugin modules (import names or .py paths relative to the recipe)")
+    plugins: PluginModules
     components: dict[str, ComponentSpec | list[ComponentSpec]] = Field(default_factory=dict)
     stages: list[StageSpec] = Field(default_factory=list)
 
-    def specs(self, slot: str) -> list[ComponentSpec]:
-        value = self.components.get(slot)
-        if value is None:
-            return []
-        return value if isinstance(value, list) else [value]
+    @field_validator("name")
+    @classmethod
+    def _one_folder_name(cls, name: str) -> str:
+        if not RUN_NAME.match(name):
+            raise ValueError("the name becomes a folder inside output_dir: use letters, digits, "
+                             "'.', '_' and '-', starting with a letter or digit (no '/' or '..')")
+        return name

@@ -1,4 +1,12 @@
-"""Total, early recipe validation: every problem, with its location, before anything is built."""
+"""Total, early recipe validation: every problem, with its location, before anything is built.
+
+Checked: the recipe's own fields; each component's registry name, config and declared ports,
+and the port rules between slots; each stage's name, config, needed slots and checks; and every
+component a stage config names (voices, benchmarks, corpora, the ASR model, ...) through its
+registry (:mod:`salad.core.refs`). The recipe's ``seed`` is the ``seed`` of every stage config
+that has one and does not set it. Local plugin modules the recipe lists are imported (their
+code runs) so that their components can be checked.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,10 @@ from ..core.kinds import KINDS, PORT_RULES, RECIPE_PORT_RULES, SLOT_KINDS
 from ..core.plugin_host import PluginHost, host_for
 from ..core.problems import problems_from_validation
 from ..core.records import ComponentRecord
+from ..core.refs import check_refs, collect_refs
 from ..core.suggest import did_you_mean
+from ..data.files import dump_yaml
+from ..stages import STAGES, StageDef
 from .load import LoadedRecipe, load_recipe
 from .schema import ComponentSpec, Recipe, StageSpec
 
@@ -39,6 +50,7 @@ class ValidatedRecipe:
     host: PluginHost
     components: dict[str, list[ResolvedComponent]] = field(default_factory=dict)
     stage_configs: list[tuple[StageSpec, BaseModel]] = field(default_factory=list)
+    stage_defs: dict[str, StageDef] = field(default_factory=dict)
 
     def component(self, slot: str) -> ResolvedComponent:
         found = self.components.get(slot) or []
@@ -51,6 +63,22 @@ class ValidatedRecipe:
 
     def used_records(self) -> list[ComponentRecord]:
         return [c.record for comps in self.components.values() for c in comps]
+
+    def resolved(self) -> dict[str, Any]:
+        """The recipe as plain data with every component and stage config fully expanded."""
+        data = self.recipe.model_dump(mode="json")
+        for slot, comps in self.components.items():
+            expanded = [{"name": c.record.name,
+                         **({"kind": c.kind} if c.kind != SLOT_KINDS.get(slot) else {}),
+                         "config": c.config.model_dump(mode="json")} for c in comps]
+            data["components"][slot] = expanded if isinstance(
+                self.recipe.components[slot], list) else expanded[0]
+        data["stages"] = [{"name": spec.name, "config": cfg.model_dump(mode="json")}
+                          for spec, cfg in self.stage_configs]
+        return data
+
+    def resolved_yaml(self) -> str:
+        return dump_yaml(self.resolved())
 
 
 class _Collector:
@@ -125,6 +153,7 @@ class _Collector:
         if ports is not None:
             self.resolved.setdefault(slot, []).append(
                 ResolvedComponent(slot, loc, kind, record, config, ports))
+        self.extend(check_refs(collect_refs(config, f"{loc}.config"), self.host))
 
     def _ports(self, loc: str, record: ComponentRecord, config: BaseModel) -> dict | None:
         try:
@@ -169,9 +198,7 @@ class _Collector:
                                    f"{field_name} is {want!r}")
 
     # -- stages ----------------------------------------------------------------------------
-    def stages(self, raw: Any) -> list[tuple[StageSpec, BaseModel]]:
-        from ..stages import STAGES
-
+    def stages(self, raw: Any, seed: Any) -> list[tuple[StageSpec, BaseModel]]:
         out: list[tuple[StageSpec, BaseModel]] = []
         if raw is None:
             return out
@@ -192,8 +219,12 @@ class _Collector:
                 self.add(f"{loc}.name", f"unknown stage {spec.name!r}"
                          f"{did_you_mean(spec.name, STAGES)} (stages: {', '.join(STAGES)})")
                 continue
+            values = dict(spec.config)
+            if "seed" in stage.config.model_fields and "seed" not in values and \
+                    isinstance(seed, int):
+                values["seed"] = seed  # the recipe's seed is every stage's default seed
             try:
-                config = stage.config.model_validate(spec.config)
+                config = stage.config.model_validate(values)
             except ValidationError as exc:
                 self.extend(problems_from_validation(exc, f"{loc}.config", stage.config))
                 continue
@@ -201,8 +232,23 @@ class _Collector:
                 if slot not in self.filled_slots:
                     self.add(loc, f"stage {spec.name!r} needs component slot {slot!r}, "
                                   "which the recipe does not fill")
+            self.stage_refs(loc, config)
+            if stage.check is not None:
+                ports = {s: c.ports for s in self.filled_slots if (c := self._single(s))}
+                for p in stage.check(config, ports):
+                    self.add(f"{loc}.config.{p.loc}" if p.loc else loc, p.message)
             out.append((spec, config))
         return out
+
+    def stage_refs(self, loc: str, config: BaseModel) -> None:
+        """Resolve the components a stage config names, with its own local plugins loaded."""
+        modules = getattr(config, "plugins", None) or []
+        host = host_for(modules) if modules else self.host
+        for failure in host.failures:
+            if failure.plugin in modules:
+                self.add(f"{loc}.config.plugins",
+                         f"local plugin {failure.plugin!r} failed to load: {failure.error}")
+        self.extend(check_refs(collect_refs(config, f"{loc}.config"), host))
 
 
 def validate_recipe(
@@ -229,8 +275,9 @@ def validate_recipe(
                     if p.loc.split(".")[0] not in ("components", "stages")])
     col.components(data.get("components"))
     col.port_rules(data)
-    stage_configs = col.stages(data.get("stages"))
+    stage_configs = col.stages(data.get("stages"), data.get("seed", 0))
     if col.problems or recipe is None:
         ordered = sorted(col.problems, key=lambda p: (p.line is None, p.line or 0))
         raise RecipeError(ordered, where)
-    return ValidatedRecipe(recipe, loaded, host, col.resolved, stage_configs)
+    used = {spec.name: STAGES[spec.name] for spec, _ in stage_configs}
+    return ValidatedRecipe(recipe, loaded, host, col.resolved, stage_configs, used)

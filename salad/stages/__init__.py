@@ -1,16 +1,37 @@
-"""Pipeline stages: a core table of named steps that a recipe lists in order.
+"""Pipeline stages: a table of named steps that a recipe lists in order.
 
-Each stage has a pydantic config, the component slots it needs, and a ``run`` function named as
-``"module:function"`` so that its heavy imports happen only when the stage runs. ``run`` takes a
-:class:`~salad.runner.RunContext` and the validated stage config, and hands off to later stages
-through files in the run directory.
+Each stage is a package here with two modules:
+
+- ``spec.py``: its pydantic config, the component slots it needs and its checks against them;
+  torch-free, because ``salad validate`` reads it;
+- ``run.py``: its wiring (``run(ctx, config)``): builds the components, calls the loop, writes
+  the report lines. It is imported only when the stage runs.
+
+=============  ==========================================================================
+stage          where its loop lives
+=============  ==========================================================================
+inspect        ``inspect/run.py``
+prepare_data   ``prepare_data/mini.py`` (text sets), :mod:`salad.synthesis` (speech)
+stage1         :mod:`salad.training.stage1` (``Stage1Trainer.run``)
+evaluate       :mod:`salad.evaluation.suite` (``Evaluation.run``)
+=============  ==========================================================================
+
+``run`` receives a :class:`~salad.runner.RunContext` and the validated stage config, and hands
+off to later stages through files in the run directory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
+
+from ..core.errors import Problem
+
+# (stage config, slot -> the ports its component declares) -> problems, located in the config.
+StageCheck = Callable[[Any, Mapping[str, Mapping[str, Any]]], Iterable[Problem]]
 
 
 @dataclass(frozen=True)
@@ -20,6 +41,7 @@ class StageDef:
     run: str
     summary: str
     needs: tuple[str, ...] = ()
+    check: StageCheck | None = None
 
 
 def _table() -> dict[str, StageDef]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..core.plugin_host import PluginModules
+from ..core.refs import ComponentRef
 from ..data.audio import TARGET_SAMPLE_RATE, Augmentation
 
 
@@ -19,6 +21,10 @@ class VoiceSpec(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict, description="Engine config block")
     augment: Augmentation | None = Field(None, description="Overrides the job's augmentation")
     label: str | None = Field(None, description="Speaker label; default '<engine>:<voice>'")
+
+    def refs(self) -> list[ComponentRef]:
+        return [ComponentRef("engine", "tts_engine", self.engine, config=self.config,
+                             config_loc="config", voice=self.voice)]
 
     @property
     def speaker(self) -> str:
@@ -44,8 +50,7 @@ class SynthesisConfig(BaseModel):
     min_duration_s: float = Field(0.3, ge=0, description="Reject shorter audio")
     max_duration_s: float = Field(30.0, gt=0, description="Reject longer audio")
     retry_failed: bool = Field(False, description="Retry ids already in the failures file")
-    plugins: list[str] = Field(default_factory=list,
-                               description="Extra plugin modules or .py files for the engines")
+    plugins: PluginModules
     progress: bool = Field(True, description="Show a progress bar")
 
     @model_validator(mode="after")

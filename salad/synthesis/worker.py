@@ -39,11 +39,11 @@ class WorkerState:
         return self.engines[index]
 
     def _build(self, spec: VoiceSpec) -> _Engine:
-        from ..core.plugin_host import PluginHost
+        from ..core.plugin_host import host_for
 
         try:
             if self.host is None:
-                self.host = PluginHost(modules=self.config.plugins)
+                self.host = host_for(self.config.plugins)
             registry = self.host.registry("tts_engine")
             if spec.engine not in registry:
                 broken = "; ".join(f.error for f in self.host.failures)

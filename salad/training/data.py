@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 import torch
 
 from ..core.errors import SaladError
+from ..data.manifests import ManifestLineError, read_speech_manifest
 from ..speech.interleave import Layout, Segment, build_layout
 
 # Given utterance ids, return their encoder frames, each ``(T, D)``.
@@ -25,24 +25,13 @@ class Utterance:
     audio: str = ""
 
 
-def read_manifest(path: str | Path) -> list[Utterance]:
-    """Read a speech manifest (JSONL); a malformed line is an error naming file and line."""
-    path = Path(path)
-    if not path.exists():
+def read_utterances(path: str | Path) -> tuple[list[Utterance], list[ManifestLineError]]:
+    """The utterances of a speech manifest, and its bad lines (to be skipped and counted)."""
+    if not Path(path).exists():
         raise SaladError(f"manifest {path} does not exist (run the data stage first)")
-    out = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                domains = row.get("domains") or [""]
-                out.append(Utterance(str(row["id"]), str(row["text"]), str(domains[0]),
-                                     str(row.get("audio", ""))))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise SaladError(f"{path}:{lineno}: bad manifest row ({exc})") from None
-    return out
+    manifest = read_speech_manifest(path)
+    return ([Utterance(r.id, r.text, (r.domains or [""])[0], r.audio) for r in manifest.records],
+            manifest.errors)
 
 
 def windows(utts: Sequence[Utterance], size: int) -> list[list[Utterance]]:

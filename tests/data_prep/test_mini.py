@@ -51,7 +51,7 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
     # Rerun: everything is already done, nothing is synthesized again.
     again = prepare_mini(cfg)
     assert [s.utterances for s in again.sets] == [s.utterances for s in summary.sets]
-    speech = list(read_speech_manifest(tmp_path / "mini" / "speech" / "narrow_train.jsonl"))
+    speech = read_speech_manifest(tmp_path / "mini" / "speech" / "narrow_train.jsonl").records
     assert all(Path(r.audio).is_file() and r.sample_rate == 16000 for r in speech)
 
 

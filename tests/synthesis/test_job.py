@@ -35,7 +35,7 @@ def test_manifest_audio_is_16k_cached_and_reused(tmp_path):
     cfg = job_config(tmp_path, n=6)
     summary = run_synthesis(SynthesisConfig(**cfg))
     assert (summary.written, summary.synthesized, summary.failed) == (6, 6, 0)
-    records = list(read_speech_manifest(cfg["output"]))
+    records = read_speech_manifest(cfg["output"]).records
     assert len(records) == 6 and len(calls(tmp_path)) == 6
     for rec in records:
         info = sf.info(rec.audio)
@@ -54,7 +54,7 @@ def test_augmentation_changes_key_and_is_recorded(tmp_path):
     cfg = job_config(tmp_path, n=4)
     cfg["augment"] = {"speed": [0.9, 1.1], "gain_db": [-3, 0], "snr_db": [20, 30]}
     run_synthesis(SynthesisConfig(**cfg))
-    recs = list(read_speech_manifest(cfg["output"]))
+    recs = read_speech_manifest(cfg["output"]).records
     assert all(0.9 <= r.augmentation["speed"] <= 1.1 for r in recs)
     plain = job_config(tmp_path, n=4)
     plain["output"] = str(tmp_path / "plain.jsonl")
@@ -136,7 +136,7 @@ def test_two_workers_killed_midway_then_resumed(tmp_path):
     assert summary.skipped_done == len(written)
     assert summary.synthesized == len(new_calls)
     assert summary.synthesized + summary.cache_hits + summary.skipped_done == n
-    texts_written = {r.text for r in read_speech_manifest(cfg["output"]) if r.id in written}
+    texts_written = {r.text for r in read_speech_manifest(cfg["output"]).records if r.id in written}
     assert not {c.split("\t")[1] for c in new_calls} & texts_written
     final = manifest_ids(Path(cfg["output"]))
     assert len(final) == len(set(final)) == n

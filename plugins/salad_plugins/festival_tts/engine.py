@@ -7,7 +7,6 @@ show up without code changes.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
@@ -21,9 +20,7 @@ from salad.data.tts_tools import (
     synthesize_to_wav,
 )
 
-from .hooks import FESTIVAL_VOICE_PACKAGES, FestivalConfig
-
-_VOICE_DIRS = (Path("/usr/share/festival/voices"), Path("/usr/lib/festival/voices"))
+from .hooks import FESTIVAL_VOICE_PACKAGES, VOICE_DIRS, FestivalConfig
 
 
 class FestivalTTS:
@@ -46,7 +43,7 @@ class FestivalTTS:
 
     def engine_version(self) -> str:
         if self._version is None:
-            files = [p for d in _VOICE_DIRS if d.is_dir() for p in d.rglob("*") if p.is_file()]
+            files = [p for d in VOICE_DIRS if d.is_dir() for p in d.rglob("*") if p.is_file()]
             ver = program_version([self.festival, "--version"])
             self._version = (f"festival|{ver}|voices={dir_fingerprint(files)}"
                              f"|sr={self.sample_rate}")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from salad import ComponentRecord, hookimpl
@@ -10,6 +12,13 @@ FESTIVAL_VOICE_PACKAGES = {
     "cmu_us_slt_arctic_hts": "festvox-us-slt-hts",
 }
 """Known voices and the Debian package that provides each."""
+VOICE_DIRS = (Path("/usr/share/festival/voices"), Path("/usr/lib/festival/voices"))
+
+
+def installed_voices() -> list[str]:
+    """Installed voices (``<voice dir>/<language>/<voice>``), from a directory listing."""
+    return sorted({p.name for d in VOICE_DIRS if d.is_dir() for p in d.glob("*/*")
+                   if p.is_dir()})
 
 
 class FestivalConfig(BaseModel):
@@ -29,5 +38,5 @@ def salad_tts_engines():
         config=FestivalConfig,
         factory="salad_plugins.festival_tts.engine:FestivalTTS",
         summary="Festival via text2wave (Debian 'festival' + festvox-* voices).",
-        ports=lambda c: {"sample_rate": c.sample_rate},
+        ports=lambda c: {"sample_rate": c.sample_rate, "voices": installed_voices()},
     )]

@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.errors import SaladError
 from ...core.items import TextRecord
+from ...core.plugin_host import PluginModules, host_for
+from ...core.refs import ComponentRef
 from ...data.audio import Augmentation
 from ...data.files import atomic_write_text
 from ...data.manifests import read_speech_manifest, write_text_manifest
@@ -50,6 +52,10 @@ class CorpusRef(BaseModel):
     name: str = Field(description="Corpus source registry name")
     config: dict[str, Any] = Field(default_factory=dict, description="Its config block")
 
+    def refs(self) -> list[ComponentRef]:
+        return [ComponentRef("name", "corpus", self.name, config=self.config,
+                             config_loc="config")]
+
 
 class MiniDataConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -74,7 +80,7 @@ class MiniDataConfig(BaseModel):
         description="Augmentation of the narrow training speech (held-out speech is clean)")
     workers: int = Field(2, ge=1, description="Synthesis worker processes")
     seed: int = Field(0, description="Split, voice assignment and augmentation seed")
-    plugins: list[str] = Field(default_factory=list, description="Extra plugin modules")
+    plugins: PluginModules
     progress: bool = Field(True, description="Progress bars")
 
 
@@ -130,7 +136,9 @@ def _hash_order(records: list[TextRecord], seed: int) -> list[TextRecord]:
 
 
 def _speech_summary(name: str, manifest: Path, failed: int) -> SetSummary:
-    recs = list(read_speech_manifest(manifest)) if manifest.exists() else []
+    read = read_speech_manifest(manifest) if manifest.exists() else None
+    recs = read.records if read else []
+    failed += len(read.errors) if read else 0
     return SetSummary(name=name, kind="speech", utterances=len(recs),
                       hours=sum(r.duration for r in recs) / 3600.0,
                       voices=sorted({r.speaker or r.voice for r in recs}),
@@ -145,15 +153,13 @@ def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummar
 
 def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
     """Build (or complete) the miniature's text and speech sets; see the module docstring."""
-    from ...core.plugin_host import PluginHost
-
     cfg = config if isinstance(config, MiniDataConfig) else MiniDataConfig.model_validate(
         config or {})
     start = time.perf_counter()
     root = Path(cfg.data_dir)
     texts, speech = root / "texts", root / "speech"
     cache = cfg.cache_dir or str(root / "audio")
-    host = PluginHost(modules=cfg.plugins)
+    host = host_for(cfg.plugins)
     stats: dict[str, dict[str, int]] = {}
 
     narrow = _hash_order(_read_corpus(cfg.narrow_corpus, host, stats), cfg.seed)

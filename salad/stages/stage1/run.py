@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import torch
 
 from ...core.errors import SaladError
+from ...data.files import atomic_write_lines
 from ...runner import RunContext
 from ...speech.model import SpeechLM
-from ...training.data import ExampleBuilder, read_manifest, windows
+from ...training.data import ExampleBuilder, read_utterances, windows
 from ...training.stage1 import Stage1Trainer, held_out_examples
 
 
 def _features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
+    """Encoder features of every utterance; bad lines and bad audio are skipped, listed in the
+    report and written to ``stage1/failures.jsonl``."""
     from ...data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
 
     index: dict[str, str] = {}
+    failures = []
     for manifest in manifests:
         report = precompute_manifest(manifest, encoder, cache_root)
         ctx.note(f"- features for `{manifest}`: {report.summary()}")
-        for where, error in report.failed:
-            ctx.note(f"  - skipped {where}: {error}")
+        for failure in report.failed[:10]:
+            ctx.note(f"  - skipped {failure.id or failure.where} ({failure.where}): "
+                     f"{failure.reason}")
+        failures += [{"manifest": str(manifest), **f.to_dict()} for f in report.failed]
         index.update(report.index)
+    path = ctx.stage_dir() / "failures.jsonl"
+    atomic_write_lines(path, (json.dumps(f) for f in failures))
+    if failures:
+        ctx.note(f"- {len(failures)} utterances skipped in all: `stage1/failures.jsonl`")
+        print(f"stage1: {len(failures)} utterances skipped (bad manifest lines or audio); "
+              f"reasons in {path}", file=sys.stderr)
     return ManifestFeatures(FeatureCache(cache_root, encoder.cache_key()), index)
 
 
@@ -38,8 +51,8 @@ def run(ctx: RunContext, cfg) -> None:
     dropped = len(lengths) - len(usable)
     if dropped:
         ctx.note(f"- {dropped} utterances longer than max_frames={cfg.max_frames} skipped")
-    train = [u for u in read_manifest(train_path) if u.id in usable]
-    held = [u for u in read_manifest(held_path) if u.id in usable]
+    train = [u for u in read_utterances(train_path)[0] if u.id in usable]
+    held = [u for u in read_utterances(held_path)[0] if u.id in usable]
 
     teacher = v.build("teacher")
     student = v.build("student")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from pydantic import ConfigDict, Field
 
+from ...core.errors import Problem
 from ...training.config import Stage1Config
 from .. import StageDef
 
@@ -14,10 +18,19 @@ class Stage1StageConfig(Stage1Config):
                                description="Encoder feature cache (shared across runs)")
 
 
+def check(cfg: Stage1StageConfig, ports: Mapping[str, Mapping[str, Any]]) -> Iterator[Problem]:
+    loss = ports.get("loss", {})
+    if cfg.teacher_topk > 0 and loss.get("teacher_top_k") is False:
+        yield Problem("teacher_topk", f"teacher_topk {cfg.teacher_topk} caches the teacher as a "
+                                      "top-k, but the loss reads dense teacher logits only (its "
+                                      "port teacher_top_k is false); set teacher_topk: 0")
+
+
 STAGE1 = StageDef(
     name="stage1",
     config=Stage1StageConfig,
     run="salad.stages.stage1.run:run",
     summary="Stage I: distil the text teacher into the speech LLM on natural speech.",
     needs=("encoder", "adapter", "teacher", "student", "loss", "scorer"),
+    check=check,
 )
