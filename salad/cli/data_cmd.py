@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import sys
 
 
-def add_data_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data", help="build text corpora and speech data")
     dsub = data.add_subparsers(dest="data_command", metavar="ACTION")
 
@@ -36,49 +36,34 @@ def add_data_commands(sub: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=lambda args: data.print_help() or 2)
 
 
-def _load_yaml(path: str | None) -> dict:
-    import yaml
-
-    from ..core.errors import SaladError
-
-    if not path:
-        return {}
-    p = Path(path)
-    if not p.is_file():
-        raise SaladError(f"config file {p} not found")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise SaladError(f"{p}: expected a mapping")
-    return data
-
-
 def cmd_prepare_mini(args) -> int:
-    from pydantic import ValidationError
-
-    from ..core.errors import SaladError
+    from ..core.problems import validate_config
+    from ..data.files import load_yaml_mapping
     from ..stages.prepare_data.mini import MiniDataConfig, prepare_mini
 
-    values = _load_yaml(args.config)
+    values = load_yaml_mapping(args.config, "prepare-mini config") if args.config else {}
     for key in ("data_dir", "narrow_train", "narrow_heldout", "broad_pool", "broad_heldout",
                 "workers"):
         if getattr(args, key) is not None:
             values[key] = getattr(args, key)
     if args.no_progress:
         values["progress"] = False
-    try:
-        config = MiniDataConfig.model_validate(values)
-    except ValidationError as exc:
-        raise SaladError(f"invalid prepare-mini config:\n{exc}") from None
-    print(prepare_mini(config).format())
+    where = f"prepare-mini config {args.config}" if args.config else "prepare-mini options"
+    print(prepare_mini(validate_config(MiniDataConfig, values, where), where).format())
     return 0
 
 
 def cmd_synthesize(args) -> int:
-    from ..synthesis.__main__ import load_config
+    from ..synthesis.config import load_config
     from ..synthesis.job import run_synthesis
 
-    summary = run_synthesis(load_config(args.config, workers=args.workers))
+    summary = run_synthesis(load_config(args.config, workers=args.workers),
+                            where=f"synthesis config {args.config}")
     print(summary.format())
+    problem = summary.problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -94,10 +79,11 @@ def cmd_corpus(args) -> int:
     if args.limit is not None:
         config["limit"] = args.limit
     corpus = get_host().registry("corpus").build(args.name, config)
-    n = write_text_manifest(args.output, corpus.iter_records())
+    records = list(corpus.iter_records())
     stats = getattr(corpus, "stats", None)
-    print(f"{args.name}: {n} texts -> {args.output}" + (f" ({stats.summary()})" if stats else ""))
+    counts = f" ({stats.summary()})" if stats else ""
+    if not records:
+        raise SaladError(f"{args.name} gave no texts{counts}; {args.output} was not written")
+    n = write_text_manifest(args.output, records)
+    print(f"{args.name}: {n} texts -> {args.output}{counts}")
     return 0
-
-
-add_commands = add_data_commands  # same name as the other command modules use

@@ -62,13 +62,20 @@ def cmd_eval(args) -> int:
     from pydantic import ValidationError
 
     from ..core.errors import SaladError
+    from ..core.plugin_host import get_host
+    from ..core.problems import format_problems
+    from ..core.refs import check_refs
     from ..evaluation.run_models import evaluate_run, load_models, resolve_target
     from ..recipe import validate_recipe
+    from ..stages.evaluate.spec import eval_refs
 
     try:
         cfg = _config(args)
     except (ValidationError, ValueError) as exc:
         raise SaladError(f"bad evaluation options: {exc}") from None
+    problems = check_refs(eval_refs(cfg), get_host())
+    if problems:
+        raise SaladError(format_problems("evaluation options", problems))
     run_dir, checkpoint = resolve_target(args.target, args.checkpoint)
     name = checkpoint.name if checkpoint is not None else (
         "initial" if args.checkpoint == "initial" else "final")

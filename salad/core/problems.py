@@ -6,7 +6,7 @@ import typing
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import Problem, SaladError
 from .suggest import did_you_mean
 
 
@@ -43,3 +43,18 @@ def problems_from_validation(
             msg = f"{err['msg']} (got {err.get('input')!r})"
         out.append(Problem(dotted, msg))
     return out
+
+
+def format_problems(where: str, problems: list[Problem]) -> str:
+    n = len(problems)
+    return (f"{where} has {n} problem{'s' if n != 1 else ''}:\n"
+            + "\n".join(f"  - {p.format()}" for p in problems))
+
+
+def validate_config(model: type[BaseModel], data: dict, where: str) -> BaseModel:
+    """``model`` from ``data``, or one :class:`SaladError` listing every problem, located."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SaladError(format_problems(where, problems_from_validation(exc, "", model))) \
+            from None

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import Problem, SaladError
 from .kinds import KINDS
 from .plugin_host import PluginHost
-from .problems import problems_from_validation
+from .problems import format_problems, problems_from_validation
 from .suggest import did_you_mean
 
 
@@ -184,6 +184,4 @@ def require_refs(config: BaseModel, host: PluginHost, where: str) -> None:
     resolve (for jobs started from their own config file rather than a recipe)."""
     problems = check_refs(collect_refs(config), host)
     if problems:
-        n = len(problems)
-        raise SaladError(f"{where} has {n} problem{'s' if n != 1 else ''}:\n"
-                         + "\n".join(f"  - {p.format()}" for p in problems))
+        raise SaladError(format_problems(where, problems))

@@ -98,12 +98,16 @@ def _parse_line(raw: bytes) -> dict | str:
     return obj if isinstance(obj, dict) else "expected a JSON object"
 
 
-def iter_json_lines(path: str | Path) -> Iterator[tuple[int, dict | ManifestLineError]]:
+def iter_json_lines(path: str | Path, skip_blank: bool = False
+                    ) -> Iterator[tuple[int, dict | ManifestLineError]]:
     """``(line number, object)`` for each line of a JSONL file, or a :class:`ManifestLineError`
-    for an empty line, bytes that are not UTF-8, invalid JSON or a value that is not an object."""
+    for an empty line (unless ``skip_blank``), bytes that are not UTF-8, invalid JSON or a value
+    that is not an object."""
     path = Path(path)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
+            if skip_blank and not raw.strip():
+                continue
             obj = _parse_line(raw)
             yield lineno, obj if isinstance(obj, dict) else ManifestLineError(
                 str(path), lineno, obj)

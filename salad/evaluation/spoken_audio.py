@@ -92,10 +92,8 @@ def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: 
         raise SaladError(f"recordings {label!r}: manifest {manifest} not found")
     wanted = {p.key: p.spoken for p in parts if p.spoken}
     out = SpokenSet(f"rec:{label}")
-    for lineno, row in iter_json_lines(manifest):
+    for lineno, row in iter_json_lines(manifest, skip_blank=True):
         if isinstance(row, ManifestLineError):
-            if row.error == "empty line":
-                continue
             raise SaladError(row.format())
         try:
             text, audio = " ".join(str(row["text"]).split()), Path(row["audio"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salad.asr import corpus_wer
+from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
 from salad.data.files import atomic_write_json, atomic_write_text
 
@@ -170,6 +171,10 @@ class Evaluation:
         cfg, m = self.cfg, self.models
         start = time.time()
         loaded = {b: benchmark_items(b, cfg) for b in cfg.benchmarks}
+        empty = [b for b, (items, _) in loaded.items() if not items]
+        if empty:  # an empty result must not replace earlier results
+            raise SaladError(f"benchmark(s) {', '.join(empty)} gave no items: nothing was "
+                             f"evaluated and {self.out_dir} is left as it was")
         speech_modes = {"student_speech", "cascade"} & set(cfg.modes)
         spoken = self._spoken([i for items, _ in loaded.values() for i in items]) \
             if speech_modes else {}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core.plugin_host import PluginModules
+from ..core.problems import validate_config
 from ..core.refs import ComponentRef
 from ..data.audio import TARGET_SAMPLE_RATE, Augmentation
+from ..data.files import load_yaml_mapping
 
 
 class VoiceSpec(BaseModel):
@@ -69,3 +72,10 @@ class SynthesisConfig(BaseModel):
     @property
     def failures_path(self) -> str:
         return self.failures or f"{self.output}.failures.jsonl"
+
+
+def load_config(path: str | Path, **overrides: Any) -> SynthesisConfig:
+    """A synthesis config from a YAML or JSON file (``overrides`` that are not None win)."""
+    data = load_yaml_mapping(path, "synthesis config")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return validate_config(SynthesisConfig, data, f"synthesis config {path}")

@@ -1,15 +1,18 @@
 """The synthesis job: text manifest -> speech manifest, parallel, cached, resumable.
 
-The loop is plain: read the text manifest (bad lines become failures), assign voices, skip what
-the output manifest (or the failures file) already holds, hand the rest to the workers, and
-append each result the moment it arrives (one flushed JSONL line). A killed job therefore keeps
-every finished item; its audio lives in the content-addressed cache, so a rerun skips it, and an
-item that was synthesized but not yet written is found in the cache instead of synthesized again.
+The loop is plain: check every engine, engine config and voice the job names, read the text
+manifest (bad lines become failures), assign voices, take the output manifest's lock, skip what
+the output manifest (or the failures file) already holds under the same settings
+(:mod:`~salad.synthesis.resume`), hand the rest to the workers, and append each result the moment
+it arrives (one flushed JSONL line). A killed job therefore keeps every finished item; its audio
+lives in the content-addressed cache, so a rerun skips it, and an item that was synthesized but
+not yet written is found in the cache instead of synthesized again. Two jobs on one output
+manifest take turns (the lock), so no id is written twice. Workers exit when the job's process
+dies (:func:`~salad.synthesis.worker.init_worker`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -19,16 +22,19 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from ..data.files import atomic_write_lines
+from ..core.errors import SaladError
+from ..core.plugin_host import host_for
+from ..core.refs import require_refs
+from ..data.files import exclusive_lock
 from ..data.manifests import (
     JsonlAppender,
     ManifestLineError,
-    read_json_lines_tolerant,
     read_text_manifest,
     relative_audio,
 )
 from .cache import stable_seed
 from .config import SynthesisConfig
+from .resume import load_previous, task_key
 from .worker import init_worker, synthesize_task
 
 log = logging.getLogger(__name__)
@@ -45,9 +51,21 @@ class SynthesisSummary:
     failed: int = 0                # new failures
     failures_by_engine: dict[str, int] = field(default_factory=dict)
     failures_by_stage: dict[str, int] = field(default_factory=dict)
+    stale: int = 0                 # earlier rows removed: written under other settings
     hours_written: float = 0.0
     output: str = ""
     failures_file: str = ""
+
+    def problem(self) -> str | None:
+        """Why the job did not do what was asked (None when it did; failed items are counted
+        and listed, and the job still succeeds when the others were written)."""
+        engines = self.failures_by_stage.get("engine", 0)
+        if engines:
+            return (f"{engines} items failed because their TTS engine could not be built; "
+                    f"see {self.failures_file}")
+        if self.failed and not (self.written or self.skipped_done):
+            return f"every item failed; see {self.failures_file}"
+        return None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,7 +76,8 @@ class SynthesisSummary:
             f"synthesized, {self.cache_hits} from cache, {self.hours_written:.3f} h); "
             f"{self.skipped_done} already done; {self.failed} failed"
             + (f"; {self.skipped_failed} failed earlier (retry_failed to retry)"
-               if self.skipped_failed else ""),
+               if self.skipped_failed else "")
+            + (f"; {self.stale} earlier rows redone (settings changed)" if self.stale else ""),
         ]
         if self.failures_by_engine:
             per = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_engine.items()))
@@ -93,7 +112,7 @@ def plan_tasks(cfg: SynthesisConfig) -> Iterator[dict]:
             idx = (start + k) % n
             yield {"id": f"{item.id}@{cfg.voices[idx].speaker}", "text_id": item.id,
                    "text": item.text, "source": item.source, "domains": list(item.domains),
-                   "spec": idx}
+                   "spec": idx, "task_key": task_key(cfg, idx, item.text)}
 
 
 class _Results:
@@ -136,47 +155,34 @@ class _Results:
         self.failures.close()
 
 
-def _previous(cfg: SynthesisConfig) -> tuple[set[str], set[str]]:
-    """Ids already written, and ids already failed (dropped from the file when retried)."""
-    done = {o["id"] for o in read_json_lines_tolerant(Path(cfg.output)) if "id" in o}
-    fpath = Path(cfg.failures_path)
-    failed_rows = list(read_json_lines_tolerant(fpath))
-    if cfg.retry_failed and failed_rows:
-        keep = [r for r in failed_rows if r.get("stage") == "input"]
-        atomic_write_lines(fpath, (json.dumps(r, sort_keys=True) for r in keep))
-        failed_rows = keep
-    return done, {r["id"] for r in failed_rows if "id" in r}
+def run_synthesis(cfg: SynthesisConfig, where: str = "synthesis job") -> SynthesisSummary:
+    """Run (or resume) the job described by ``cfg``; returns the counts (also logged).
+    Engines, engine configs and voices that do not resolve, and a text manifest without texts,
+    are a :class:`SaladError` (``where`` names the config in its message) before any work."""
+    require_refs(cfg, host_for(cfg.plugins), where)
+    tasks = list(plan_tasks(cfg))
+    if not tasks:
+        raise SaladError(f"text manifest {cfg.input} holds no texts: nothing to synthesize")
+    lock = Path(cfg.output).with_name(Path(cfg.output).name + ".lock")
+    with exclusive_lock(lock, waiting=lambda: log.warning(
+            "another synthesis job is writing %s; waiting for it to finish", cfg.output)):
+        return _run_locked(cfg, tasks)
 
 
-def check_engines(cfg: SynthesisConfig) -> None:
-    """Fail early, with did-you-mean, when a voice names an engine no plugin provides."""
-    from ..core.errors import SaladError
-    from ..core.plugin_host import PluginHost
-
-    host = PluginHost(modules=cfg.plugins)
-    registry = host.registry("tts_engine")
-    problems = [f"voices.{i}.engine: {registry.unknown_message(v.engine)}"
-                for i, v in enumerate(cfg.voices) if v.engine not in registry]
-    problems += [f.format() for f in host.failures if problems]
-    if problems:
-        raise SaladError("synthesis config names unknown TTS engines:\n" + "\n".join(problems))
-
-
-def run_synthesis(cfg: SynthesisConfig) -> SynthesisSummary:
-    """Run (or resume) the job described by ``cfg``; returns the counts (also logged)."""
+def _run_locked(cfg: SynthesisConfig, tasks: list[dict]) -> SynthesisSummary:
     from tqdm import tqdm
 
-    check_engines(cfg)
     summary = SynthesisSummary(output=cfg.output, failures_file=cfg.failures_path)
-    done, failed_before = _previous(cfg)
+    prev = load_previous(cfg, {t["id"]: t for t in tasks if "id" in t})
+    summary.stale = prev.stale
     pending = []
     input_failures = []
-    for task in plan_tasks(cfg):
+    for task in tasks:
         summary.total += 1
         tid = task["input_error"]["id"] if "input_error" in task else task["id"]
-        if tid in done:
+        if tid in prev.done:
             summary.skipped_done += 1
-        elif tid in failed_before:
+        elif tid in prev.failed:
             summary.skipped_failed += 1
         elif "input_error" in task:
             input_failures.append(task["input_error"])
@@ -259,6 +265,7 @@ def _run_pool(cfg: SynthesisConfig, pending: list[dict], results: _Results) -> N
             spec = cfg.voices[task["spec"]]
             results.fail({"id": task["id"], "text_id": task["text_id"], "engine": spec.engine,
                           "voice": spec.voice, "speaker": spec.speaker, "stage": "worker",
+                          "task_key": task["task_key"],
                           "error": "the worker process died while synthesizing this item"})
         else:
             suspects.extend(inflight.values())

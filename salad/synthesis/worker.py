@@ -9,6 +9,10 @@ except ``KeyboardInterrupt``/``SystemExit``.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,14 +63,27 @@ _STATE: WorkerState | None = None
 
 
 def init_worker(config_json: str) -> None:
+    """Set up this process for :func:`synthesize_task`. In a worker process, also start a
+    watchdog that ends the worker when the job's process dies (even by ``kill -9``), so that no
+    worker outlives its job."""
     global _STATE
     _STATE = WorkerState(SynthesisConfig.model_validate_json(config_json))
+    if multiprocessing.parent_process() is not None:
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                         name="salad-parent-watch").start()
+
+
+def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(every_s)
+    os._exit(1)
 
 
 def _failure(task: dict, spec: VoiceSpec, stage: str, error: str) -> dict:
     return {"ok": False, "id": task["id"], "failure": {
         "id": task["id"], "text_id": task["text_id"], "engine": spec.engine,
-        "voice": spec.voice, "speaker": spec.speaker, "stage": stage, "error": error}}
+        "voice": spec.voice, "speaker": spec.speaker, "stage": stage, "error": error,
+        "task_key": task["task_key"]}}
 
 
 def synthesize_task(task: dict) -> dict:
@@ -125,5 +142,6 @@ def synthesize_task(task: dict) -> dict:
         "speaker": spec.speaker, "engine": spec.engine, "engine_version": built.version,
         "sample_rate": cfg.sample_rate, "source": task["source"],
         "domains": list(task["domains"]), "augmentation": params, "cache_key": key,
+        "task_key": task["task_key"],
     }
     return {"ok": True, "id": task["id"], "record": record, "cache_hit": hit}

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from salad.cli.data_cmd import add_data_commands
+from salad.cli.data_cmd import add_commands
 from salad.core.errors import SaladError
 
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="salad")
-    add_data_commands(parser.add_subparsers(dest="command"))
+    add_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -25,7 +25,8 @@ def _run_subprocess(cfg: dict, tmp: Path, env_extra: dict, **popen) -> subproces
     path = tmp / "job.json"
     path.write_text(json.dumps(cfg))
     env = {**os.environ, **env_extra}
-    return subprocess.Popen([sys.executable, "-m", "salad.synthesis", str(path)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "salad.cli.main", "data", "synthesize",
+                             str(path)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,6 +10,7 @@ from typing import Any
 
 from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
+from salad.data.manifests import ManifestLineError, iter_json_lines
 
 from .specs import BenchmarkSpec
 
@@ -29,19 +29,19 @@ def _item(spec_name: str, parser, row: Mapping[str, Any], item_id: str, where: s
 
 
 def read_jsonl(path: Path, name: str, parser) -> Iterator[BenchmarkItem]:
-    """Items of a local JSONL file; a bad line raises an error naming ``file:line``."""
+    """Items of a local JSONL file; a bad line (not UTF-8, not a JSON object, not an item)
+    raises an error naming ``file:line``, and so does a file without items. Blank lines are
+    skipped."""
     if not path.is_file():
         raise SaladError(f"{name}: benchmark file not found: {path}")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SaladError(f"{where}: invalid JSON ({exc.msg})") from None
-            yield _item(name, parser, row, f"{name}-{lineno:05d}", where)
+    count = 0
+    for lineno, row in iter_json_lines(path, skip_blank=True):
+        if isinstance(row, ManifestLineError):
+            raise SaladError(f"{name}: {row.format()}")
+        count += 1
+        yield _item(name, parser, row, f"{name}-{lineno:05d}", f"{path}:{lineno}")
+    if not count:
+        raise SaladError(f"{name}: benchmark file {path} holds no items")
 
 
 def map_hf_rows(spec: BenchmarkSpec, rows: Iterable[Mapping[str, Any]], split: str):

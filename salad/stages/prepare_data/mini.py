@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...core.errors import SaladError
 from ...core.items import TextRecord
 from ...core.plugin_host import PluginModules, host_for
-from ...core.refs import ComponentRef
+from ...core.refs import ComponentRef, require_refs
 from ...data.audio import Augmentation
 from ...data.files import atomic_write_text
 from ...data.manifests import read_speech_manifest, write_text_manifest
@@ -151,8 +151,11 @@ def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummar
                       domains=len({d for r in records for d in r.domains}), path=str(path))
 
 
-def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
-    """Build (or complete) the miniature's text and speech sets; see the module docstring."""
+def prepare_mini(config: MiniDataConfig | dict | None = None,
+                 where: str = "prepare-mini config") -> MiniSummary:
+    """Build (or complete) the miniature's text and speech sets; see the module docstring.
+    Corpora, voices and engine configs that do not resolve, and a speech set none of whose
+    items could be synthesized, are a :class:`SaladError`."""
     cfg = config if isinstance(config, MiniDataConfig) else MiniDataConfig.model_validate(
         config or {})
     start = time.perf_counter()
@@ -160,6 +163,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
     texts, speech = root / "texts", root / "speech"
     cache = cfg.cache_dir or str(root / "audio")
     host = host_for(cfg.plugins)
+    require_refs(cfg, host, where)
     stats: dict[str, dict[str, int]] = {}
 
     narrow = _hash_order(_read_corpus(cfg.narrow_corpus, host, stats), cfg.seed)
@@ -191,7 +195,9 @@ def prepare_mini(config: MiniDataConfig | dict | None = None) -> MiniSummary:
             input=str(texts / f"{name}.jsonl"), output=str(speech / f"{name}.jsonl"),
             cache_dir=cache, voices=voices, augment=augment, seed=cfg.seed,
             workers=cfg.workers, plugins=cfg.plugins, progress=cfg.progress)
-        result = run_synthesis(job)
+        result = run_synthesis(job, where)
+        if result.problem():
+            raise SaladError(f"{name} speech: {result.problem()}")
         summaries.append(_speech_summary(f"{name}_speech", Path(job.output),
                                          result.failed + result.skipped_failed))
     summaries += [_text_summary(f"{n}_text", texts / f"{n}.jsonl", r) for n, r in sets.items()]
