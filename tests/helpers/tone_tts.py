@@ -75,4 +75,5 @@ class ToneTTS:
 def salad_tts_engines():
     return [ComponentRecord(name="test.tone_tts.v1", version="1.0.0", config=ToneConfig,
                             factory=ToneTTS, summary="One tone per character (tests).",
-                            ports=lambda c: {"sample_rate": c.sample_rate})]
+                            ports=lambda c: {"sample_rate": c.sample_rate,
+                                             "voices": ["low", "high"]})]
