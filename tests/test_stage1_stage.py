@@ -8,21 +8,14 @@ import pytest
 
 from salad.cli.main import main
 
-from .helpers.tiny_run import tiny_components, tone_manifest
+from .helpers.tiny_run import stage1_recipe, tone_manifest
 
 
 @pytest.mark.slow
 def test_stage1_stage_runs_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
     train = tone_manifest(tmp_path, "train", 24, 0)
     held = tone_manifest(tmp_path, "held", 12, 1)
-    recipe = salad_write_recipe({
-        "name": "tiny", "output_dir": str(tmp_path / "runs"),
-        "components": tiny_components(tiny_lm_dir),
-        "stages": [{"name": "stage1", "config": {
-            "train_manifest": str(train), "heldout_manifest": str(held), "steps": 4,
-            "batch_size": 2, "eval_every": 2, "eval_examples": 3, "checkpoint_every": 2,
-            "feature_cache": str(tmp_path / "features")}}],
-    })
+    recipe = salad_write_recipe(stage1_recipe(tmp_path, tiny_lm_dir, "tiny", train, held, 4))
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     report = (run_dir / "report.md").read_text()

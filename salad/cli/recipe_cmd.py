@@ -6,7 +6,8 @@ import argparse
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a recipe without building anything")
+    p = sub.add_parser("validate", help="check a recipe without building anything (local plugin "
+                                        "modules it lists are imported)")
     p.add_argument("recipe")
     p.add_argument("overrides", nargs="*", help="key=value overrides (dotted keys)")
     p.set_defaults(handler=cmd_validate)

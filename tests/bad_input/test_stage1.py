@@ -10,7 +10,7 @@ import pytest
 
 from salad.cli.main import main
 
-from ..helpers.tiny_run import tiny_components, tone_manifest
+from ..helpers.tiny_run import stage1_recipe, tone_manifest
 from .conftest import tone, write_wav
 
 torch = pytest.importorskip("torch")
@@ -32,14 +32,8 @@ def test_nan_empty_truncated_audio_and_empty_text_are_skipped(tmp_path, tiny_lm_
             {"id": "silent-text", "audio": str(good), "text": ""}]
     with open(train, "a") as fh:
         fh.writelines(json.dumps({**r, "domains": ["d"]}) + "\n" for r in rows)
-    recipe = salad_write_recipe({
-        "name": "bad-items", "output_dir": str(tmp_path / "runs"),
-        "components": tiny_components(tiny_lm_dir),
-        "stages": [{"name": "stage1", "config": {
-            "train_manifest": str(train), "heldout_manifest": str(held), "steps": 2,
-            "batch_size": 2, "eval_every": 2, "eval_examples": 2, "checkpoint_every": 2,
-            "feature_cache": str(tmp_path / "features")}}],
-    })
+    recipe = salad_write_recipe(stage1_recipe(tmp_path, tiny_lm_dir, "bad-items", train, held,
+                                              2))
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     assert "utterances skipped" in capsys.readouterr().err

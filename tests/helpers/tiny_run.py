@@ -31,6 +31,18 @@ def tone_manifest(folder, name, n, seed):
     return out
 
 
+def stage1_recipe(tmp_path, tiny_lm_dir, name: str, train, held, steps: int) -> dict:
+    """A recipe of one tiny stage1 stage (evaluation and checkpoints every 2 steps)."""
+    return {
+        "name": name, "output_dir": str(tmp_path / "runs"),
+        "components": tiny_components(tiny_lm_dir),
+        "stages": [{"name": "stage1", "config": {
+            "train_manifest": str(train), "heldout_manifest": str(held), "steps": steps,
+            "batch_size": 2, "eval_every": 2, "eval_examples": 3, "checkpoint_every": 2,
+            "feature_cache": str(tmp_path / "features")}}],
+    }
+
+
 def tiny_components(tiny_lm_dir) -> dict:
     lm = {"name": "salad.hf_lm.v1", "config": {"model": str(tiny_lm_dir)}}
     return {
