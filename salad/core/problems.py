@@ -40,7 +40,7 @@ def problems_from_validation(
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:
-            msg = f"{err['msg']} (got {err.get('input')!r})"
+            msg = f"{err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
         out.append(Problem(dotted, msg))
     return out
 
