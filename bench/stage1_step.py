@@ -33,7 +33,7 @@ from salad.training.data import (
     assign_modalities,
     modality_rng,
     pad_frames,
-    read_manifest,
+    read_utterances,
     windows,
 )
 from salad.training.schedule import build_optimizer
@@ -64,7 +64,7 @@ def main() -> None:
     model = SpeechLM(adapter, student)
     optimizer = build_optimizer(model, stage_cfg)
     builder = ExampleBuilder(student, adapter.downsample, features.lengths())
-    wins = windows(read_manifest(sub), stage_cfg.utterances_per_example)
+    wins = windows(read_utterances(sub)[0], stage_cfg.utterances_per_example)
     cache = TeacherCache.build(teacher, builder, wins, stage_cfg.teacher_topk,
                                tmp / "topk.safetensors", "bench")
 

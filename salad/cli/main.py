@@ -6,6 +6,7 @@ Start-up stays light: torch and model code load only when a stage builds compone
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import data_cmd, eval_cmd, plugins_cmd, recipe_cmd, report_cmd
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output went into a command that stopped reading (head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

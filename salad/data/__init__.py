@@ -1,1 +1,3 @@
-"""Data and I/O: audio, text cleaning, manifests, the encoder feature cache, TTS program tools."""
+"""Data and I/O: reading and writing files safely (files), manifests (one reader, one error
+policy), audio, text cleaning, the encoder feature cache, manifest export, TTS program tools and
+where derived files live (paths)."""
