@@ -213,8 +213,6 @@ def _ping() -> bool:
 
 def _check_pool_starts(pool: ProcessPoolExecutor) -> None:
     """Fail fast when worker processes cannot even start (instead of blaming every item)."""
-    from ..core.errors import SaladError
-
     try:
         pool.submit(_ping).result()
     except BrokenProcessPool as exc:
