@@ -25,15 +25,14 @@ import torch.nn.functional as F
 from salad.data.audio import read_audio
 from salad.data.feature_cache import FeatureCache, ManifestFeatures, pad_waves, precompute_manifest
 from salad.recipe import validate_recipe
-from salad.speech.interleave import collate
 from salad.speech.model import SpeechLM
 from salad.speech.teacher import kl_topk
 from salad.training.data import (
     ExampleBuilder,
     assign_modalities,
     modality_rng,
-    pad_frames,
     read_utterances,
+    speech_batch,
     windows,
 )
 from salad.training.schedule import build_optimizer
@@ -63,31 +62,33 @@ def main() -> None:
     torch.manual_seed(0)
     model = SpeechLM(adapter, student)
     optimizer = build_optimizer(model, stage_cfg)
-    builder = ExampleBuilder(student, adapter.downsample, features.lengths())
+    builder = ExampleBuilder(student)
     wins = windows(read_utterances(sub)[0], stage_cfg.utterances_per_example)
     cache = TeacherCache.build(teacher, builder, wins, stage_cfg.teacher_topk,
                                tmp / "topk.safetensors", "bench")
 
-    def batch_for(step):
+    def examples_for(step):
         ids = [(step * args.batch + i) % len(wins) for i in range(args.batch)]
-        speech_ids: list[str] = []
-        layouts = [builder.layout(wins[i], assign_modalities(
-            len(wins[i]), modality_rng(0, 0, i), stage_cfg.speech_prob, 0.0), speech_ids)
-            for i in ids]
-        return ids, collate(layouts), speech_ids
+        return ids, [(wins[i], assign_modalities(len(wins[i]), modality_rng(0, 0, i),
+                                                 stage_cfg.speech_prob, 0.0)) for i in ids]
 
     def optimized(step):
-        ids, batch, speech_ids = batch_for(step)
-        frames, lengths = pad_frames(features(speech_ids))
-        logits = model.student_logits(batch, frames, lengths)
+        ids, examples = examples_for(step)
+        batch, spans = speech_batch(model, builder, features, examples)
+        logits = model.student_logits(batch, spans)
         loss = kl_topk(logits.float(), cache.lookup(ids, batch))
         return loss, batch
 
     def naive(step):
-        ids, batch, speech_ids = batch_for(step)
-        waves = [read_audio(audio_of[i], encoder.sample_rate)[0] for i in speech_ids]
-        frames, lengths = encoder.encode(*pad_waves(waves))
-        emb = model.student_inputs(batch, frames, lengths)
+        ids, examples = examples_for(step)
+
+        def encode(utt_ids):  # audio decoded and encoded every step
+            waves = [read_audio(audio_of[i], encoder.sample_rate)[0] for i in utt_ids]
+            frames, lengths = encoder.encode(*pad_waves(waves))
+            return [frames[k, : int(n)] for k, n in enumerate(lengths)]
+
+        batch, spans = speech_batch(model, builder, encode, examples)
+        emb = model.student_inputs(batch, spans)
         hidden = student.hidden_states(emb, batch.student_mask)
         all_logits = student.logits(hidden.reshape(-1, hidden.shape[-1]))  # every position
         with torch.no_grad():

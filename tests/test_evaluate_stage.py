@@ -10,7 +10,7 @@ import pytest
 
 from salad.cli.main import main
 
-from .helpers.tiny_run import tiny_components, tone_manifest
+from .helpers.tiny_run import halves_manifests, tiny_components, tone_manifest
 
 ITEMS = Path(__file__).parent / "data" / "handmade_items" / "mc.jsonl"
 
@@ -54,7 +54,7 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                                                   capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     train = tone_manifest(tmp_path, "train", 16, 0)
-    held = tone_manifest(tmp_path, "held", 8, 1)
+    speech, texts = halves_manifests(tmp_path, 8, 1)
     recording = json.loads(train.read_text().splitlines()[0])["audio"]
     (tmp_path / "rec.jsonl").write_text(json.dumps(
         {"text": "What colour is a clear daytime sky?", "audio": recording}) + "\n")
@@ -63,8 +63,9 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
         "components": tiny_components(tiny_lm_dir),
         "stages": [
             {"name": "stage1", "config": {
-                "train_manifest": str(train), "heldout_manifest": str(held), "steps": 2,
-                "batch_size": 2, "eval_every": 1, "eval_examples": 2, "checkpoint_every": 1}},
+                "train_manifest": str(train), "steps": 2,
+                "heldout": [{"name": "held", "speech": str(speech), "texts": str(texts)}],
+                "batch_size": 2, "eval_every": 1, "checkpoint_every": 1}},
             {"name": "evaluate", "config": _eval_config(
                 tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")})}],
     })

@@ -58,10 +58,12 @@ def test_speech_spans_filled_from_adapter_outputs(tiny_lm):
     batch = collate(layouts)
     frames = torch.randn(1, 3, lm.hidden_size)
     model = SpeechLM(Adapter(), lm)
-    emb = model.student_inputs(batch, frames, torch.tensor([3]))
+    spans, lengths = model.speech_spans(frames, torch.tensor([3]))
+    assert lengths.tolist() == [3]
+    emb = model.student_inputs(batch, spans)
     start = layouts[0].speech_spans[0][0]
     assert torch.equal(emb[0, start:start + 3], frames[0])
     assert torch.equal(emb[0, layouts[0].markers[0][0]], model.markers[START].detach())
-    logits = model.student_logits(batch, frames, torch.tensor([3]))
+    logits = model.student_logits(batch, spans)
     logits.sum().backward()
     assert model.markers.grad is not None and model.markers.grad.abs().sum() > 0

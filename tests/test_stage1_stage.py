@@ -8,13 +8,13 @@ import pytest
 
 from salad.cli.main import main
 
-from .helpers.tiny_run import stage1_recipe, tone_manifest
+from .helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
 
 
 @pytest.mark.slow
 def test_stage1_stage_runs_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
     train = tone_manifest(tmp_path, "train", 24, 0)
-    held = tone_manifest(tmp_path, "held", 12, 1)
+    held = halves_manifests(tmp_path, 12, 1)
     recipe = salad_write_recipe(stage1_recipe(tmp_path, tiny_lm_dir, "tiny", train, held, 4))
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0

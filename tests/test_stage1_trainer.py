@@ -12,7 +12,8 @@ from salad.core.plugin_host import get_host
 from salad.speech.model import SpeechLM
 from salad.training.config import Stage1Config
 from salad.training.data import ExampleBuilder, Utterance, windows
-from salad.training.stage1 import Stage1Trainer, held_out_examples
+from salad.training.reading import HalfItem, HalvesSet, mismatch_pairs
+from salad.training.stage1 import Stage1Trainer
 
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "log", "big",
          "small", "red", "blue"]
@@ -34,11 +35,24 @@ def _features(utts, dim=16):
     return table
 
 
+def _halves(utts: list[Utterance]) -> tuple[HalvesSet, list[Utterance]]:
+    """Held-out halves of ``utts`` in two "voices", and their spoken first halves."""
+    items, spoken = [], []
+    for u in utts:
+        words = u.text.split()
+        first, rest = " ".join(words[:2]), " ".join(words[2:])
+        for voice in ("v1", "v2"):
+            items.append(HalfItem(f"{u.id}#h1@{voice}", u.id, voice, first, rest, len(first)))
+            spoken.append(Utterance(f"{u.id}#h1@{voice}", first, "held"))
+    return HalvesSet("held", items, mismatch_pairs(items)), spoken
+
+
 def _setup(tmp_path, tiny_lm, loss_cfg=None, **overrides):
-    train, held = _corpus(48, 1), _corpus(16, 2)
-    feats = _features(train + held)
-    values = dict(train_manifest="-", heldout_manifest="-", steps=8, batch_size=4,
-                  warmup_steps=2, eval_every=4, checkpoint_every=2, eval_examples=4,
+    train = _corpus(48, 1)
+    halves, spoken = _halves(_corpus(8, 2))
+    feats = _features(train + spoken)
+    values = dict(train_manifest="-", heldout=[{"name": "held", "speech": "-", "texts": "-"}],
+                  steps=8, batch_size=4, warmup_steps=2, eval_every=4, checkpoint_every=2,
                   bf16=False, lr_adapter=3e-3, lr_lm=1e-4)
     cfg = Stage1Config(**{**values, **overrides})
     torch.manual_seed(0)
@@ -51,10 +65,8 @@ def _setup(tmp_path, tiny_lm, loss_cfg=None, **overrides):
     model = SpeechLM(adapter, student)
     loss = host.registry("loss").build("salad.distill_mix.v1", loss_cfg or {"alpha": 1.0})
     scorer = host.registry("misalignment_scorer").build("salad.kl_misalignment.v1")
-    builder = ExampleBuilder(student, 2, {k: v.shape[0] for k, v in feats.items()})
-    held_out = held_out_examples(windows(held, 4), cfg.eval_examples, cfg.seed, cfg.speech_prob)
-    return Stage1Trainer(cfg, model, teacher, loss, scorer, windows(train, 4), held_out, builder,
-                         lambda ids: [feats[i] for i in ids], tmp_path)
+    return Stage1Trainer(cfg, model, teacher, loss, scorer, windows(train, 4), [halves],
+                         ExampleBuilder(student), lambda ids: [feats[i] for i in ids], tmp_path)
 
 
 def test_training_lowers_misalignment_and_saves_checkpoints(tmp_path, tiny_lm):

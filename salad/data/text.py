@@ -92,6 +92,17 @@ def as_sentence(text: str) -> str:
     return text if text[-1] in ".!?\"'" else text + "."
 
 
+def split_half(text: str) -> tuple[str, str]:
+    """``(first half, second half)`` of a text's words: the held-out halves whose first half
+    is spoken and whose second half is scored as text."""
+    words = text.split()
+    k = len(words) // 2
+    return " ".join(words[:k]), " ".join(words[k:])
+
+
+HALF_SUFFIX = "#h1"  # id of a spoken first half: "<text id>#h1"
+
+
 def normalized_key(text: str) -> str:
     """Hash of the text with case, punctuation and spacing removed (for de-duplication)."""
     norm = _SPACE_RE.sub(" ", _NORM_RE.sub(" ", text.lower())).strip()

@@ -1,4 +1,4 @@
-"""Encoder frames -> adapter -> student LM, with learned modality boundary markers."""
+"""Encoder frames -> adapter -> LM, with learned modality boundary markers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ class SpeechLM(nn.Module):
     """The trainable part of the speech LLM: adapter, boundary markers and the student LM.
 
     The frozen speech encoder is not part of this module: its frames come from the feature
-    cache (or are computed once per batch), so training never backpropagates into it.
+    cache (or are computed once per batch), so training never backpropagates into it. An adapter
+    that reads the LM's own vocabulary (``bind_lm``) is bound to the student here.
+
+    Speech is read in two steps, because the adapter decides how many positions a span takes:
+    :meth:`speech_spans` runs the adapter over the frames of every spoken utterance of a batch,
+    the layouts are built with those lengths, then :meth:`student_logits` places the spans.
     """
 
     def __init__(self, adapter: nn.Module, student):
@@ -22,25 +27,31 @@ class SpeechLM(nn.Module):
         self.lm = student.module  # registered so that parameters() and state_dict() see it
         hidden = student.hidden_size
         self.markers = nn.Parameter(torch.randn(2, hidden) * 0.02)
+        bind = getattr(adapter, "bind_lm", None)
+        if callable(bind):
+            bind(student)
 
-    def student_inputs(self, batch: Batch, frames: torch.Tensor | None,
-                       frame_lengths: torch.Tensor | None) -> torch.Tensor:
+    def speech_spans(self, frames: torch.Tensor,
+                     frame_lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Adapter outputs ``(U, T', H)`` and their lengths ``(U,)`` for ``U`` utterances."""
+        return self.adapter(frames, frame_lengths)
+
+    def student_inputs(self, batch: Batch, spans: torch.Tensor | None = None) -> torch.Tensor:
         """Input embeddings ``(B, L, H)`` with speech spans and markers filled in."""
         emb = self.student.embed(batch.student_ids)
         if batch.span_index.numel():
-            assert frames is not None and frame_lengths is not None
-            adapted, _ = self.adapter(frames, frame_lengths)
-            values = adapted[batch.span_source[:, 0], batch.span_source[:, 1]].to(emb.dtype)
+            if spans is None:
+                raise ValueError("the batch has speech spans: pass speech_spans(...) outputs")
+            values = spans[batch.span_source[:, 0], batch.span_source[:, 1]].to(emb.dtype)
             emb = emb.index_put((batch.span_index[:, 0], batch.span_index[:, 1]), values)
         if batch.marker_index.numel():
             values = self.markers[batch.marker_kind].to(emb.dtype)
             emb = emb.index_put((batch.marker_index[:, 0], batch.marker_index[:, 1]), values)
         return emb
 
-    def student_logits(self, batch: Batch, frames: torch.Tensor | None = None,
-                       frame_lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def student_logits(self, batch: Batch, spans: torch.Tensor | None = None) -> torch.Tensor:
         """``(N, V)`` logits at the positions whose next token is text."""
-        emb = self.student_inputs(batch, frames, frame_lengths)
+        emb = self.student_inputs(batch, spans)
         hidden = self.student.hidden_states(emb, batch.student_mask)
         picked = hidden.reshape(-1, hidden.shape[-1])[batch.student_pos]
         return self.student.logits(picked)

@@ -12,6 +12,7 @@ stage          where its loop lives
 =============  ==========================================================================
 inspect        ``inspect/run.py``
 prepare_data   ``prepare_data/mini.py`` (text sets), :mod:`salad.synthesis` (speech)
+align          :mod:`salad.training.align` (``AlignTrainer.run``)
 stage1         :mod:`salad.training.stage1` (``Stage1Trainer.run``)
 evaluate       :mod:`salad.evaluation.suite` (``Evaluation.run``)
 =============  ==========================================================================
@@ -45,12 +46,13 @@ class StageDef:
 
 
 def _table() -> dict[str, StageDef]:
+    from .align.spec import ALIGN
     from .evaluate.spec import EVALUATE
     from .inspect.spec import INSPECT
     from .prepare_data.spec import PREPARE_DATA
     from .stage1.spec import STAGE1
 
-    return {s.name: s for s in (INSPECT, PREPARE_DATA, STAGE1, EVALUATE)}
+    return {s.name: s for s in (INSPECT, PREPARE_DATA, ALIGN, STAGE1, EVALUATE)}
 
 
 STAGES: dict[str, StageDef] = _table()

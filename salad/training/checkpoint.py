@@ -18,9 +18,39 @@ from ..data.files import atomic_path
 
 
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Parameters that train (adapter, markers, LM or its LoRA weights)."""
+    """Parameters that train (adapter, markers, LM or its LoRA weights), and every adapter
+    parameter: an adapter may hold parts an earlier stage trained and this one keeps frozen
+    (the CTC head of the align stage), and a checkpoint must rebuild the whole speech path."""
     return {n: p.detach().contiguous().clone() for n, p in model.named_parameters()
-            if p.requires_grad}
+            if p.requires_grad or n.startswith("adapter.")}
+
+
+def save_adapter(path: Path, adapter: torch.nn.Module) -> Path:
+    """Every parameter of ``adapter`` as one safetensors file (atomic)."""
+    with atomic_path(path) as tmp:
+        save_file({n: p.detach().contiguous().clone() for n, p in adapter.named_parameters()},
+                  str(tmp))
+    return Path(path)
+
+
+def load_adapter(path: Path, adapter: torch.nn.Module) -> None:
+    """Load :func:`save_adapter` output into ``adapter`` (strict about names and shapes)."""
+    weights = load_file(str(path))
+    params = dict(adapter.named_parameters())
+    if set(weights) != set(params):
+        diff = sorted(set(weights) ^ set(params))
+        raise SaladError(f"{path} does not fit the recipe's adapter (names differ: {diff[:5]})")
+    _copy(weights, params, path)
+
+
+def _copy(weights: dict[str, torch.Tensor], params: dict[str, torch.nn.Parameter],
+          source: Path) -> None:
+    with torch.no_grad():
+        for name, value in weights.items():
+            if params[name].shape != value.shape:
+                raise SaladError(f"{source}: {name} has shape {tuple(value.shape)}, the model "
+                                 f"has {tuple(params[name].shape)}")
+            params[name].copy_(value)
 
 
 def _optimizer_parts(optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
@@ -68,12 +98,7 @@ def load_weights(directory: Path, model: torch.nn.Module) -> None:
     unknown = sorted(set(weights) - set(params))
     if unknown:
         raise SaladError(f"checkpoint {directory} has weights the model lacks: {unknown[:5]}")
-    with torch.no_grad():
-        for name, value in weights.items():
-            if params[name].shape != value.shape:
-                raise SaladError(f"checkpoint {directory}: {name} has shape "
-                                 f"{tuple(value.shape)}, model has {tuple(params[name].shape)}")
-            params[name].copy_(value)
+    _copy(weights, params, Path(directory))
 
 
 def load_checkpoint(directory: Path, model: torch.nn.Module,

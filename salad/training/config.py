@@ -1,15 +1,29 @@
-"""Configuration of Stage I (and of the continued training in Stage II)."""
+"""Configuration of the training stages: align (LM-free CTC), Stage I (and the continued
+training of Stage II). Torch-free: ``salad validate`` reads it."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class HalvesRef(BaseModel):
+    """A held-out set of halves: spoken first halves, and the full texts they halve."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Label in metrics, e.g. broad")
+    speech: str = Field(description="Speech manifest of the spoken first halves (text_id: "
+                                    "'<text id>#h1')")
+    texts: str = Field(description="Text manifest of the full held-out texts")
+    limit: int | None = Field(None, ge=2, description="Use at most this many halves")
+
+
 class Stage1Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     train_manifest: str = Field(description="Speech manifest (JSONL) of the training utterances")
-    heldout_manifest: str = Field(description="Speech manifest of held-out utterances (metrics)")
+    heldout: list[HalvesRef] = Field(
+        min_length=1, description="Held-out halves for the reading metrics (M, F, content "
+                                  "controls); the first set's M is the run's misalignment")
     steps: int = Field(300, ge=1, description="Optimizer steps")
     batch_size: int = Field(8, ge=1, description="Examples per micro-batch")
     grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step")
@@ -31,7 +45,25 @@ class Stage1Config(BaseModel):
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")
     eval_every: int = Field(50, ge=1, description="Steps between held-out metric evaluations")
-    eval_examples: int = Field(32, ge=1, description="Held-out examples for M and F")
     checkpoint_every: int = Field(50, ge=1)
     seed: int = 0
     max_frames: int = Field(1500, ge=1, description="Utterances with more frames are skipped")
+
+
+class AlignConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    train_manifests: list[str] = Field(min_length=1, description="Speech manifests to align on")
+    heldout_manifests: list[str] = Field(default_factory=list,
+                                         description="Speech manifests for held-out WER")
+    steps: int = Field(1500, ge=1, description="Optimizer steps")
+    batch_size: int = Field(32, ge=1, description="Utterances per step")
+    lr: float = Field(1e-3, gt=0, description="Peak learning rate")
+    warmup_steps: int = Field(100, ge=0)
+    weight_decay: float = Field(0.01, ge=0)
+    clip_norm: float = Field(1.0, gt=0)
+    spec_augment: bool = Field(True, description="Mask random time spans and feature bands")
+    eval_every: int = Field(500, ge=1, description="Steps between held-out WER measurements")
+    eval_limit: int = Field(200, ge=1, description="Held-out utterances per manifest")
+    checkpoint_every: int = Field(250, ge=1)
+    max_frames: int = Field(1500, ge=1, description="Utterances with more frames are skipped")
+    seed: int = 0

@@ -11,7 +11,7 @@ import torch
 
 from ..core.errors import SaladError
 from ..data.manifests import ManifestLineError, read_speech_manifest
-from ..speech.interleave import Layout, Segment, build_layout
+from ..speech.interleave import Batch, Layout, Segment, build_layout, collate
 
 # Given utterance ids, return their encoder frames, each ``(T, D)``.
 FeatureLookup = Callable[[Sequence[str]], list[torch.Tensor]]
@@ -61,13 +61,19 @@ def assign_modalities(n: int, rng: random.Random, speech_prob: float,
     return [*flags, False]
 
 
+Example = tuple[Sequence[Utterance], Sequence[bool]]  # a window and which utterances are spoken
+
+
+def spoken_ids(examples: Sequence[Example]) -> list[str]:
+    """Ids of the spoken utterances of ``examples`` in order: span ``k`` is the ``k``-th."""
+    return [u.id for window, flags in examples for u, spoken in zip(window, flags) if spoken]
+
+
 class ExampleBuilder:
     """Turns windows + modality flags into layouts, tokenizing each utterance once."""
 
-    def __init__(self, lm, downsample: int, feature_lengths: dict[str, int]):
+    def __init__(self, lm):
         self.lm = lm
-        self.downsample = downsample
-        self.feature_lengths = feature_lengths
         self._tokens: dict[tuple[str, bool], tuple[int, ...]] = {}
 
     def tokens(self, utt: Utterance, first: bool) -> tuple[int, ...]:
@@ -77,20 +83,36 @@ class ExampleBuilder:
             self._tokens[key] = tuple(self.lm.tokenize([text])[0])
         return self._tokens[key]
 
-    def layout(self, window: Sequence[Utterance], speech: Sequence[bool],
-               speech_ids: list[str]) -> Layout:
-        """Build one layout; spoken utterance ids are appended to ``speech_ids`` (their
-        position in that list is the feature index)."""
-        segments = []
-        for i, (utt, spoken) in enumerate(zip(window, speech)):
-            toks = self.tokens(utt, i == 0)
-            if spoken:
-                n = -(-self.feature_lengths[utt.id] // self.downsample)
-                segments.append(Segment(toks, True, n, len(speech_ids)))
-                speech_ids.append(utt.id)
-            else:
-                segments.append(Segment(toks))
-        return build_layout(segments, self.lm.bos_id)
+    def layouts(self, examples: Sequence[Example], span_lengths: Sequence[int]) -> list[Layout]:
+        """One layout per example; the ``k``-th spoken utterance (:func:`spoken_ids`) takes
+        ``span_lengths[k]`` positions and reads span ``k`` of the adapter's outputs."""
+        out, k = [], 0
+        for window, flags in examples:
+            segments = []
+            for i, (utt, spoken) in enumerate(zip(window, flags)):
+                toks = self.tokens(utt, i == 0)
+                if spoken:
+                    segments.append(Segment(toks, True, int(span_lengths[k]), k))
+                    k += 1
+                else:
+                    segments.append(Segment(toks))
+            out.append(build_layout(segments, self.lm.bos_id))
+        return out
+
+    def text_layouts(self, windows: Sequence[Sequence[Utterance]]) -> list[Layout]:
+        """Layouts of ``windows`` read as plain text (the teacher's view)."""
+        return self.layouts([(w, [False] * len(w)) for w in windows], [])
+
+
+def speech_batch(model, builder: ExampleBuilder, features: FeatureLookup,
+                 examples: Sequence[Example]) -> tuple[Batch, torch.Tensor | None]:
+    """A batch of ``examples`` and the adapter's spans for it: the adapter runs first, since
+    it decides how many positions each spoken utterance takes."""
+    ids = spoken_ids(examples)
+    if not ids:
+        return collate(builder.layouts(examples, [])), None
+    spans, lengths = model.speech_spans(*pad_frames(features(ids)))
+    return collate(builder.layouts(examples, lengths.tolist())), spans
 
 
 class Sampler:

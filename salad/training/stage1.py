@@ -13,7 +13,6 @@ import torch
 from tqdm import tqdm
 
 from ..data.files import atomic_write_text
-from ..speech.interleave import collate
 from ..speech.model import SpeechLM, teacher_logits
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import Stage1Config
@@ -24,26 +23,35 @@ from .data import (
     Utterance,
     assign_modalities,
     modality_rng,
-    pad_frames,
+    speech_batch,
 )
-from .evaluate import HeldOut, misalignment_and_forgetting
+from .reading import HalvesSet, reading_metrics
 from .schedule import build_optimizer, decay_start_step, set_lr
 from .teacher_cache import TeacherCache
 
 Logger = Callable[..., None]
 
 
-def held_out_examples(windows: list[list[Utterance]], n: int, seed: int,
-                      speech_prob: float) -> HeldOut:
-    chosen = windows[:n]
-    flags = [assign_modalities(len(w), modality_rng(seed, -1, i), speech_prob, 0.0)
-             for i, w in enumerate(chosen)]
-    return HeldOut(chosen, flags)
+def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
+    """One flat history row from the reading metrics of each halves set: ``name/key`` per set;
+    ``misalignment`` is the first set's matched M (the Stage I domain), ``forgetting`` the F
+    pooled over all sets."""
+    row: dict[str, float] = {}
+    for name, metrics in results.items():
+        row.update({f"{name}/{k}": v for k, v in metrics.items()})
+    first = next(iter(results.values()))
+    positions = sum(m["positions"] for m in results.values())
+    row["misalignment"] = first["misalignment"]
+    row["forgetting"] = sum(m["forgetting"] * m["positions"] for m in results.values()) / max(
+        positions, 1)
+    row["speech_nll"] = first["nll_matched"]
+    return row
 
 
 class Stage1Trainer:
     def __init__(self, cfg: Stage1Config, model: SpeechLM, teacher, loss, scorer,
-                 train_windows: list[list[Utterance]], held: HeldOut, builder: ExampleBuilder,
+                 train_windows: list[list[Utterance]], held: list[HalvesSet],
+                 builder: ExampleBuilder,
                  features: FeatureLookup, out_dir: Path, log: Logger | None = None,
                  teacher_key: str = "teacher"):
         self.cfg, self.model, self.teacher = cfg, model, teacher
@@ -64,14 +72,14 @@ class Stage1Trainer:
     # -- one step ----------------------------------------------------------------------------
     def _micro_batch(self):
         picks = self.sampler.take(self.cfg.batch_size)
-        speech_ids: list[str] = []
-        layouts = []
+        examples = []
         for idx, epoch in picks:
             window = self.windows[idx]
             flags = assign_modalities(len(window), modality_rng(self.cfg.seed, epoch, idx),
                                       self.cfg.speech_prob, self.cfg.text_fraction)
-            layouts.append(self.builder.layout(window, flags, speech_ids))
-        return [i for i, _ in picks], collate(layouts), speech_ids
+            examples.append((window, flags))
+        batch, spans = speech_batch(self.model, self.builder, self.features, examples)
+        return [i for i, _ in picks], batch, spans
 
     def _targets(self, window_ids, batch):
         if self.teacher_cache is not None:
@@ -84,12 +92,9 @@ class Stage1Trainer:
         totals: dict[str, float] = {}
         positions = 0
         for _ in range(cfg.grad_accum):
-            window_ids, batch, speech_ids = self._micro_batch()
-            frames = lengths = None
-            if speech_ids:
-                frames, lengths = pad_frames(self.features(speech_ids))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                logits = self.model.student_logits(batch, frames, lengths)
+                window_ids, batch, spans = self._micro_batch()
+                logits = self.model.student_logits(batch, spans)
             teacher = self._targets(window_ids, batch) if self.loss.needs_teacher else None
             out = self.loss(logits.float(), batch.targets, teacher)
             (out["loss"] / cfg.grad_accum).backward()
@@ -107,8 +112,8 @@ class Stage1Trainer:
 
     # -- evaluation and checkpoints --------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
-        metrics = misalignment_and_forgetting(self.model, self.teacher, self.scorer, self.held,
-                                              self.builder, self.features)
+        metrics = heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
+                                                       h, self.features) for h in self.held})
         row = {"step": self.step, "tokens": self.tokens_seen, **metrics}
         self.history.append(row)
         self.log(step=self.step, split="heldout", tokens=self.tokens_seen, **metrics)

@@ -52,7 +52,7 @@ class TeacherCache:
         chunks_lp, chunks_ix, offsets, total = [], [], [], 0
         for start in tqdm(range(0, len(windows), batch_size), desc="teacher top-k", unit="batch"):
             group = windows[start:start + batch_size]
-            layouts = [builder.layout(w, [False] * len(w), []) for w in group]
+            layouts = builder.text_layouts(group)
             batch = collate(layouts)
             with torch.no_grad():
                 top = TeacherTopK.from_logits(teacher_logits(teacher, batch), k)

@@ -10,7 +10,7 @@ import pytest
 
 from salad.cli.main import main
 
-from ..helpers.tiny_run import stage1_recipe, tone_manifest
+from ..helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
 from .conftest import tone, write_wav
 
 torch = pytest.importorskip("torch")
@@ -20,7 +20,7 @@ torch = pytest.importorskip("torch")
 def test_nan_empty_truncated_audio_and_empty_text_are_skipped(tmp_path, tiny_lm_dir,
                                                               salad_write_recipe, capsys):
     train = tone_manifest(tmp_path, "train", 16, 0)
-    held = tone_manifest(tmp_path, "held", 8, 1)
+    held = halves_manifests(tmp_path, 8, 1)
     nan = write_wav(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), subtype="FLOAT")
     empty = write_wav(tmp_path / "empty.wav", np.zeros(0, np.float32))
     whole = write_wav(tmp_path / "whole.wav", tone(1.0)).read_bytes()
@@ -43,8 +43,8 @@ def test_nan_empty_truncated_audio_and_empty_text_are_skipped(tmp_path, tiny_lm_
     assert reasons["empty"] == "empty audio (0 samples)"
     assert "truncated WAV" in reasons["cut"]
     assert reasons["silent-text"] == "field 'text' must be a non-empty string (empty)"
-    assert len(failures) == 6  # and the helper's row without audio, in both manifests
-    assert "6 utterances skipped in all" in (run_dir / "report.md").read_text()
+    assert len(failures) == 5  # and the helper's row without audio
+    assert "5 utterances skipped in all" in (run_dir / "report.md").read_text()
     from safetensors.torch import load_file
 
     weights = load_file(str(run_dir / "stage1" / "checkpoints" / "final" / "model.safetensors"))

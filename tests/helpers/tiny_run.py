@@ -31,14 +31,39 @@ def tone_manifest(folder, name, n, seed):
     return out
 
 
-def stage1_recipe(tmp_path, tiny_lm_dir, name: str, train, held, steps: int) -> dict:
-    """A recipe of one tiny stage1 stage (evaluation and checkpoints every 2 steps)."""
+def halves_manifests(folder, n, seed, voices=("v1", "v2")):
+    """Held-out halves: a text manifest of ``n`` 8-word texts, and a speech manifest of their
+    first halves (tones) in each of ``voices``; returns ``(speech, texts)``."""
+    rng = np.random.default_rng(seed)
+    texts, rows = [], []
+    for i in range(n):
+        words = list(rng.choice(WORDS, 8))
+        texts.append({"id": f"t{seed}-{i}", "text": " ".join(words), "source": "tiny",
+                      "domains": ["d"]})
+        for v, voice in enumerate(voices):
+            t = np.arange(int(16000 * rng.uniform(0.4, 0.8))) / 16000
+            audio = (0.2 * np.sin(2 * np.pi * (200 + 30 * i + 7 * v) * t)).astype(np.float32)
+            path = write_audio(folder / f"h{seed}-{i}-{voice}.wav", audio, 16000)
+            rows.append({"id": f"h{seed}-{i}@{voice}", "audio": str(path),
+                         "text": " ".join(words[:4]), "text_id": f"t{seed}-{i}#h1",
+                         "speaker": voice, "duration": len(t) / 16000, "domains": ["d"]})
+    speech, text = folder / f"halves{seed}.jsonl", folder / f"texts{seed}.jsonl"
+    speech.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text.write_text("".join(json.dumps(r) + "\n" for r in texts))
+    return speech, text
+
+
+def stage1_recipe(tmp_path, tiny_lm_dir, name: str, train, halves, steps: int) -> dict:
+    """A recipe of one tiny stage1 stage (evaluation and checkpoints every 2 steps);
+    ``halves`` is :func:`halves_manifests` output."""
+    speech, texts = halves
     return {
         "name": name, "output_dir": str(tmp_path / "runs"),
         "components": tiny_components(tiny_lm_dir),
         "stages": [{"name": "stage1", "config": {
-            "train_manifest": str(train), "heldout_manifest": str(held), "steps": steps,
-            "batch_size": 2, "eval_every": 2, "eval_examples": 3, "checkpoint_every": 2,
+            "train_manifest": str(train), "steps": steps,
+            "heldout": [{"name": "held", "speech": str(speech), "texts": str(texts)}],
+            "batch_size": 2, "eval_every": 2, "checkpoint_every": 2,
             "feature_cache": str(tmp_path / "features")}}],
     }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ...core.refs import ComponentRef, require_refs
 from ...data.audio import Augmentation
 from ...data.files import atomic_write_text
 from ...data.manifests import read_speech_manifest, write_text_manifest
-from ...data.text import TextStats
+from ...data.text import HALF_SUFFIX, TextStats, split_half
 from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 from ...synthesis.cache import stable_seed
 
@@ -45,6 +45,15 @@ DEFAULT_TRAIN_VOICES = _voices(
     (FESTIVAL, "kal_diphone"), (FESTIVAL, "cmu_us_slt_arctic_hts"),
 )
 DEFAULT_HELDOUT_VOICES = _voices((ESPEAK, "en-gb-x-rp+m3"), (FESTIVAL, "ked_diphone"))
+# Broad alignment speech: many cheap voices, none of them (nor their accent) held out.
+DEFAULT_BROAD_VOICES = _voices(
+    (ESPEAK, "en-us"), (ESPEAK, "en-us+f2"), (ESPEAK, "en-us+m4"), (ESPEAK, "en-us-nyc+f4"),
+    (ESPEAK, "en-gb+m2"), (ESPEAK, "en-gb+f1"), (ESPEAK, "en-gb-scotland+m6"),
+    (ESPEAK, "en-gb-x-gbclan+f5"), (ESPEAK, "en-gb-x-gbcwmd+m1"), (ESPEAK, "en-029+m7"),
+    (ESPEAK, "en-us+klatt"), (ESPEAK, "en-us+Annie"),
+    (FLITE, "slt"), (FLITE, "rms"), (FLITE, "awb"), (FLITE, "kal16"),
+    (FESTIVAL, "kal_diphone"), (FESTIVAL, "cmu_us_slt_arctic_hts"),
+)
 
 
 class CorpusRef(BaseModel):
@@ -72,6 +81,15 @@ class MiniDataConfig(BaseModel):
     narrow_heldout: int = Field(60, ge=0, description="Held-out narrow texts (and utterances)")
     broad_pool: int = Field(20000, ge=0, description="Broad pool texts")
     broad_heldout: int = Field(1000, ge=0, description="Held-out broad texts")
+    broad_train: int = Field(0, ge=0, description="Broad pool texts (from its start) also "
+                                                  "spoken, for the LM-free align stage")
+    broad_train_voices: list[VoiceSpec] = Field(
+        default_factory=lambda: list(DEFAULT_BROAD_VOICES),
+        description="Voices of the broad alignment speech (augmented like the narrow speech)")
+    halves_narrow: int = Field(200, ge=0, description="Held-out narrow texts to halve (of "
+                                                      "those with halves_words words)")
+    halves_broad: int = Field(200, ge=0, description="Held-out broad texts to halve")
+    halves_words: tuple[int, int] = Field((8, 40), description="Word range of halved texts")
     train_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_TRAIN_VOICES))
     heldout_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_HELDOUT_VOICES))
     augment: Augmentation | None = Field(
@@ -151,6 +169,19 @@ def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummar
                       domains=len({d for r in records for d in r.domains}), path=str(path))
 
 
+def _halves(records: list[TextRecord], limit: int,
+            words: tuple[int, int]) -> list[TextRecord]:
+    """First halves (to be spoken) of up to ``limit`` texts with ``words`` words; the second
+    halves are recovered from the full texts by :func:`~salad.data.text.split_half`."""
+    out = []
+    for r in records:
+        if len(out) >= limit:
+            break
+        if words[0] <= len(r.text.split()) <= words[1]:
+            out.append(replace(r, id=r.id + HALF_SUFFIX, text=split_half(r.text)[0]))
+    return out
+
+
 def prepare_mini(config: MiniDataConfig | dict | None = None,
                  where: str = "prepare-mini config") -> MiniSummary:
     """Build (or complete) the miniature's text and speech sets; see the module docstring.
@@ -181,20 +212,28 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     broad_pool = broad[cfg.broad_heldout:cfg.broad_heldout + cfg.broad_pool]
 
     sets = {"narrow_train": narrow_train, "narrow_heldout": narrow_heldout,
-            "broad_pool": broad_pool, "broad_heldout": broad_heldout}
+            "broad_pool": broad_pool, "broad_heldout": broad_heldout,
+            "broad_train": broad_pool[:cfg.broad_train],
+            "narrow_halves": _halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
+            "broad_halves": _halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
     for name, records in sets.items():
         write_text_manifest(texts / f"{name}.jsonl", records)
 
-    jobs = [("narrow_train", cfg.train_voices, cfg.augment),
-            ("narrow_heldout", cfg.heldout_voices, None)]
+    # (set, voices, augmentation, voices per text): halves are spoken in every held-out voice
+    jobs = [("narrow_train", cfg.train_voices, cfg.augment, 1),
+            ("narrow_heldout", cfg.heldout_voices, None, 1),
+            ("broad_train", cfg.broad_train_voices, cfg.augment, 1),
+            ("narrow_halves", cfg.heldout_voices, None, len(cfg.heldout_voices)),
+            ("broad_halves", cfg.heldout_voices, None, len(cfg.heldout_voices))]
     summaries = []
-    for name, voices, augment in jobs:
+    for name, voices, augment, per_text in jobs:
         if not sets[name]:
             continue
         job = SynthesisConfig(
             input=str(texts / f"{name}.jsonl"), output=str(speech / f"{name}.jsonl"),
             cache_dir=cache, voices=voices, augment=augment, seed=cfg.seed,
-            workers=cfg.workers, plugins=cfg.plugins, progress=cfg.progress)
+            voices_per_text=per_text, workers=cfg.workers, plugins=cfg.plugins,
+            progress=cfg.progress)
         result = run_synthesis(job, where)
         if result.problem():
             raise SaladError(f"{name} speech: {result.problem()}")

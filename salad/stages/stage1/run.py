@@ -8,17 +8,18 @@ from pathlib import Path
 
 import torch
 
-from ...core.errors import SaladError
 from ...data.files import atomic_write_lines
 from ...runner import RunContext
 from ...speech.model import SpeechLM
+from ...training.checkpoint import load_adapter
 from ...training.data import ExampleBuilder, read_utterances, windows
-from ...training.stage1 import Stage1Trainer, held_out_examples
+from ...training.reading import load_halves
+from ...training.stage1 import Stage1Trainer
 
 
-def _features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
+def encoder_features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
     """Encoder features of every utterance; bad lines and bad audio are skipped, listed in the
-    report and written to ``stage1/failures.jsonl``."""
+    report and written to ``failures.jsonl`` in the stage's folder."""
     from ...data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
 
     index: dict[str, str] = {}
@@ -34,9 +35,10 @@ def _features(ctx: RunContext, encoder, manifests: list[Path], cache_root: str):
     path = ctx.stage_dir() / "failures.jsonl"
     atomic_write_lines(path, (json.dumps(f) for f in failures))
     if failures:
-        ctx.note(f"- {len(failures)} utterances skipped in all: `stage1/failures.jsonl`")
-        print(f"stage1: {len(failures)} utterances skipped (bad manifest lines or audio); "
-              f"reasons in {path}", file=sys.stderr)
+        ctx.note(f"- {len(failures)} utterances skipped in all: "
+                 f"`{path.relative_to(ctx.run_dir)}`")
+        print(f"{ctx.stage_dir().name}: {len(failures)} utterances skipped (bad manifest lines "
+              f"or audio); reasons in {path}", file=sys.stderr)
     return ManifestFeatures(FeatureCache(cache_root, encoder.cache_key()), index)
 
 
@@ -44,41 +46,47 @@ def run(ctx: RunContext, cfg) -> None:
     v = ctx.validated
     torch.manual_seed(cfg.seed)
     encoder = v.build("encoder")
-    train_path, held_path = Path(cfg.train_manifest), Path(cfg.heldout_manifest)
-    features = _features(ctx, encoder, [train_path, held_path], cfg.feature_cache)
+    train_path = Path(cfg.train_manifest)
+    features = encoder_features(ctx, encoder, [train_path, *(Path(h.speech) for h in cfg.heldout)],
+                         cfg.feature_cache)
     lengths = features.lengths()
     usable = {rid for rid, n in lengths.items() if n <= cfg.max_frames}
     dropped = len(lengths) - len(usable)
     if dropped:
         ctx.note(f"- {dropped} utterances longer than max_frames={cfg.max_frames} skipped")
     train = [u for u in read_utterances(train_path)[0] if u.id in usable]
-    held = [u for u in read_utterances(held_path)[0] if u.id in usable]
+    held = [load_halves(h.name, h.speech, h.texts, {k: lengths[k] for k in usable}, h.limit)
+            for h in cfg.heldout]
 
     teacher = v.build("teacher")
     student = v.build("student")
     adapter = v.build("adapter")
+    aligned = ctx.run_dir / "align" / "adapter.safetensors"
+    if aligned.is_file():
+        load_adapter(aligned, adapter)
+        ctx.note(f"- adapter starts from the align stage (`{aligned.relative_to(ctx.run_dir)}`)")
     model = SpeechLM(adapter, student)
-    builder = ExampleBuilder(student, adapter.downsample, lengths)
-    held_out = held_out_examples(windows(held, cfg.utterances_per_example), cfg.eval_examples,
-                                 cfg.seed, cfg.speech_prob)
+    builder = ExampleBuilder(student)
     train_windows = windows(train, cfg.utterances_per_example)
-    if not held_out.windows:
-        raise SaladError(f"{held_path}: no held-out windows of two or more utterances")
     teacher_comp = v.component("teacher")
     teacher_key = teacher_comp.record.name + json.dumps(
         teacher_comp.config.model_dump(mode="json"), sort_keys=True)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
-                            train_windows, held_out, builder, features, ctx.stage_dir(),
+                            train_windows, held, builder, features, ctx.stage_dir(),
                             log=ctx.log_metrics, teacher_key=teacher_key)
-    ctx.note(f"- {len(train)} training utterances in {len(train_windows)} windows; "
-             f"{len(held_out.windows)} held-out windows")
+    ctx.note(f"- {len(train)} training utterances in {len(train_windows)} windows; held-out "
+             "halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
     summary = trainer.run()
     first, last = summary["history"][0], summary["history"][-1]
     ctx.note("")
     ctx.note("| held-out metric | start | end |")
     ctx.note("| --- | --- | --- |")
-    for key in ("misalignment", "forgetting", "speech_nll"):
+    for key in ("misalignment", "forgetting"):
         ctx.note(f"| {key} (nats/token) | {first[key]:.4f} | {last[key]:.4f} |")
+    for h in held:
+        for key in ("misalignment", "content_gain", "share_matched", "share_mismatched"):
+            k = f"{h.name}/{key}"
+            ctx.note(f"| {h.name}: {key} | {first[k]:.4f} | {last[k]:.4f} |")
     ctx.note(f"\nTrained {summary['step']} steps, {summary['tokens_seen']:,} positions. "
              "Checkpoints: `stage1/checkpoints/` (`pre-decay` resumes Stage II).")
     _plot(summary["history"], ctx.stage_dir() / "metrics.png")
@@ -86,18 +94,31 @@ def run(ctx: RunContext, cfg) -> None:
 
 
 def _plot(history, path: Path) -> None:
+    """M and F, and per held-out set the information share of matched (solid) and mismatched
+    (dashed) speech, over training positions."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     tokens = [h["tokens"] for h in history]
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    sets = sorted({k.split("/")[0] for k in history[0] if "/" in k})
+    fig, (ax, ax_s) = plt.subplots(1, 2, figsize=(9, 3.2))
     ax.plot(tokens, [h["misalignment"] for h in history], marker="o", label="misalignment M")
     ax.plot(tokens, [h["forgetting"] for h in history], marker="s", label="forgetting F")
     ax.set_xlabel("training positions")
     ax.set_ylabel("nats / token")
     ax.legend()
+    for i, name in enumerate(sets):
+        color = f"C{i}"
+        ax_s.plot(tokens, [h[f"{name}/share_matched"] for h in history], color=color,
+                  marker="o", label=f"{name}: matched speech")
+        ax_s.plot(tokens, [h[f"{name}/share_mismatched"] for h in history], color=color,
+                  linestyle="--", label=f"{name}: mismatched speech")
+    ax_s.axhline(0.0, color="grey", linewidth=0.8)
+    ax_s.set_xlabel("training positions")
+    ax_s.set_ylabel("information share (1 = text)")
+    ax_s.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,0 +1,119 @@
+"""CTC-compressing adapter: the speech span the LM reads is the head's greedy transcript as LM
+token embeddings, one vector per token, so it costs as many positions as the text would and
+sits where the LM expects its inputs (LegoSLM-style reading, spelled by characters).
+
+The head trains LM-free with CTC on cached frames (the ``align`` stage, through
+:meth:`CTCAdapter.ctc_loss`); Stage I then refines what the argmax loses through a residual: a
+zero-initialised projection of the mean head state over each token's steps, added to the
+token's embedding. The adapter is bound to the student LM (:meth:`bind_lm`), whose tokenizer and
+input embeddings it uses; it holds no copy of them.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .head import Alphabet, CTCHead, Spelling, greedy_spellings, spec_augment
+from .hooks import CTCAdapterConfig
+
+
+def word_spans(spelling: Spelling) -> list[tuple[str, int, int]]:
+    """``(word, first step, last step + 1)`` of each space-separated word of a spelling."""
+    out, word, first, last = [], [], 0, 0
+    for ch, step in zip(spelling.text, spelling.steps):
+        if ch == " ":
+            if word:
+                out.append(("".join(word), first, last + 1))
+            word = []
+            continue
+        if not word:
+            first = step
+        word.append(ch)
+        last = step
+    if word:
+        out.append(("".join(word), first, last + 1))
+    return out
+
+
+class CTCAdapter(nn.Module):
+    downsample = None  # output length follows the transcript, not the frame count
+
+    def __init__(self, config: CTCAdapterConfig):
+        super().__init__()
+        self.config = config
+        self.input_dim = config.input_dim
+        self.output_dim = config.output_dim
+        self.alphabet = Alphabet(config.alphabet)
+        self.head = CTCHead(config.input_dim, len(self.alphabet), config.stack, config.width,
+                            config.num_layers, config.num_heads, config.dropout)
+        self.residual = nn.Linear(config.width, config.output_dim) if config.residual else None
+        if self.residual is not None:
+            nn.init.zeros_(self.residual.weight)
+            nn.init.zeros_(self.residual.bias)
+        self._lm = None
+        self.head.requires_grad_(config.train_head)
+
+    # -- binding ------------------------------------------------------------------------------
+    def bind_lm(self, lm) -> None:
+        """Use ``lm``'s tokenizer and input embeddings (the student's, trained with it)."""
+        if int(lm.hidden_size) != self.output_dim:
+            raise ValueError(f"adapter output_dim {self.output_dim} != LM hidden size "
+                             f"{lm.hidden_size}")
+        self._lm = lm
+
+    # -- LM-free alignment ----------------------------------------------------------------------
+    def ctc_loss(self, frames: torch.Tensor, lengths: torch.Tensor, texts: list[str],
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mean CTC loss per target character (SpecAugment when ``generator`` is given)."""
+        if generator is not None:
+            frames = spec_augment(frames, lengths, generator)
+        logits, steps, _ = self.head(frames, lengths)
+        targets = [torch.tensor(self.alphabet.encode(t), dtype=torch.long) for t in texts]
+        target_lengths = torch.tensor([len(t) for t in targets], dtype=torch.long)
+        logp = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)
+        loss = F.ctc_loss(logp, torch.cat(targets), steps, target_lengths, blank=0,
+                          reduction="sum", zero_infinity=True)
+        return loss / target_lengths.sum().clamp_min(1)
+
+    def head_parameters(self) -> list[nn.Parameter]:
+        return list(self.head.parameters())
+
+    @torch.no_grad()
+    def transcribe(self, frames: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+        logits, steps, _ = self.head(frames, lengths)
+        return [s.text.strip() for s in greedy_spellings(logits, steps, self.alphabet)]
+
+    # -- the LM's inputs --------------------------------------------------------------------------
+    def forward(self, frames: torch.Tensor, lengths: torch.Tensor):
+        if self._lm is None:
+            raise RuntimeError("CTCAdapter is not bound to an LM: call bind_lm(student) first "
+                               "(SpeechLM does this)")
+        logits, steps, hidden = self.head(frames, lengths)
+        spellings = greedy_spellings(logits.detach(), steps, self.alphabet)
+        words = [word_spans(s) for s in spellings]
+        flat = [(w if j == 0 else " " + w) for item in words for j, (w, _, _) in enumerate(item)]
+        pieces = iter(self._lm.tokenize(flat) if flat else [])
+        tokens, spans = [], []
+        for item in words:
+            ids, rows = [], []
+            for _, first, end in item:
+                piece = next(pieces)
+                ids += piece
+                rows += [(first, end)] * len(piece)
+            tokens.append(ids)
+            spans.append(rows)
+        out_lengths = torch.tensor([len(t) for t in tokens], dtype=torch.long)
+        width = max(1, int(out_lengths.max()) if len(tokens) else 1)
+        ids = torch.zeros(len(tokens), width, dtype=torch.long)
+        for i, t in enumerate(tokens):
+            ids[i, : len(t)] = torch.tensor(t, dtype=torch.long)
+        out = self._lm.embed(ids.to(self._lm.device)).float()
+        if self.residual is not None:
+            pool = torch.zeros(len(tokens), width, hidden.shape[1], device=hidden.device)
+            for i, rows in enumerate(spans):
+                for j, (first, end) in enumerate(rows):
+                    pool[i, j, first:end] = 1.0 / (end - first)
+            out = out + self.residual(torch.bmm(pool, hidden))
+        valid = torch.arange(width, device=out.device)[None, :] < out_lengths[:, None]
+        return out * valid[..., None].to(out.dtype), out_lengths

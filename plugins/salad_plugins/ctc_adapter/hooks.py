@@ -1,0 +1,56 @@
+"""Record of the CTC-compressing adapter. Imports only pydantic and salad (no torch)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from salad import ComponentRecord, hookimpl
+
+# Characters the CTC head spells (index 0 is the CTC blank). Case and punctuation are kept
+# so that the LM reads speech in the form it reads text.
+DEFAULT_ALPHABET = (" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                    ".,?!'-\":;")
+
+
+class CTCAdapterConfig(BaseModel):
+    """A CTC head spells the frames; its greedy transcript, tokenized by the student LM, becomes
+    one LM input embedding per token (plus a learned correction from the token's frames)."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_dim: int = Field(512, ge=1, description="Encoder frame size (Whisper base: 512)")
+    output_dim: int = Field(576, ge=1, description="LM hidden size (SmolLM2-135M: 576)")
+    stack: int = Field(2, ge=1, le=8, description="Frames per CTC step (50 Hz -> 25 Hz); "
+                                                  "characters need at least 20 steps/s")
+    width: int = Field(256, ge=16, description="Width of the CTC head's Transformer")
+    num_layers: int = Field(2, ge=0, le=24, description="Transformer blocks of the CTC head")
+    num_heads: int = Field(4, ge=1, description="Attention heads (width must divide)")
+    dropout: float = Field(0.1, ge=0.0, lt=1.0, description="Dropout in the head (training)")
+    alphabet: str = Field(DEFAULT_ALPHABET, min_length=2,
+                          description="Characters the head spells; others are dropped from "
+                                      "targets")
+    residual: bool = Field(True, description="Add a learned vector from each token's frames to "
+                                             "its embedding (zero before training)")
+    train_head: bool = Field(False, description="Let Stage I update the CTC head too (only "
+                                                "through the residual; the spelling is argmax)")
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if self.width % self.num_heads:
+            raise ValueError(f"width={self.width} must split into num_heads={self.num_heads}")
+        if len(set(self.alphabet)) != len(self.alphabet):
+            raise ValueError("alphabet has repeated characters")
+        if " " not in self.alphabet:
+            raise ValueError("alphabet must contain the space (it separates words)")
+        return self
+
+
+@hookimpl
+def salad_adapters():
+    return [ComponentRecord(
+        name="salad.ctc_adapter.v1",
+        version="1.0.0",
+        config=CTCAdapterConfig,
+        factory="salad_plugins.ctc_adapter.adapter:CTCAdapter",
+        summary="CTC head spells the frames; one LM embedding per token of its transcript.",
+        ports=lambda c: {"input_dim": c.input_dim, "output_dim": c.output_dim,
+                         "downsample": None},
+    )]

@@ -1,0 +1,178 @@
+"""Does the student read? Held-out halves with content controls (DESIGN.md §4).
+
+A held-out text is cut in two: its first half is spoken (in voices training never hears), its
+second half is scored as text. The same second-half positions are scored after
+
+- ``matched``: the spoken first half;
+- ``mismatched``: the spoken first half of another item of similar length in the same voice;
+- ``none``: no prefix at all;
+- ``text``: the first half as text.
+
+From the mean negative log-likelihoods (nats per token): the content gain
+``NLL_mismatched - NLL_matched`` and the information share
+``(NLL_none - NLL_X) / (NLL_none - NLL_text)`` of matched and mismatched speech (1: reads as well
+as text, 0: as well as nothing). Misalignment M is ``KL(P(. | text) || P(. | speech))`` of the
+student against itself at those positions (also for mismatched speech, as a control), and
+forgetting F is ``KL(Q_teacher(. | text) || P(. | text))`` at every position of the whole text.
+A content-free prompt raises the mismatched share as much as the matched one; reading raises
+only the matched one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..core.errors import SaladError
+from ..core.items import TextRecord
+from ..data.manifests import read_speech_manifest, read_text_manifest
+from ..data.text import HALF_SUFFIX, split_half
+from ..speech.interleave import Segment, build_layout, collate
+from ..speech.model import SpeechLM, teacher_logits
+from .data import FeatureLookup, pad_frames
+
+CONDITIONS = ("matched", "mismatched", "none", "text")
+
+
+@dataclass(frozen=True)
+class HalfItem:
+    id: str        # utterance id of the spoken first half (the feature lookup's key)
+    text_id: str   # the held-out text it halves
+    voice: str
+    first: str
+    rest: str
+    frames: int    # encoder frames of the spoken first half
+
+
+@dataclass
+class HalvesSet:
+    """One held-out set of halves and, per item, the item whose speech is its mismatch."""
+
+    name: str
+    items: list[HalfItem]
+    mismatch: list[int]
+
+
+def mismatch_pairs(items: Sequence[HalfItem]) -> list[int]:
+    """Per item, the item of another text in the same voice with the nearest frame count."""
+    out = []
+    for it in items:
+        best, dist = -1, None
+        for j, other in enumerate(items):
+            if other.text_id == it.text_id or other.voice != it.voice:
+                continue
+            d = abs(other.frames - it.frames)
+            if dist is None or d < dist:
+                best, dist = j, d
+        if best < 0:
+            raise SaladError(f"held-out halves: no other item in voice {it.voice!r} to "
+                             f"mismatch {it.id!r} with; speak more texts in that voice")
+        out.append(best)
+    return out
+
+
+def load_halves(name: str, speech_manifest: str | Path, texts_manifest: str | Path,
+                frame_lengths: dict[str, int], limit: int | None = None) -> HalvesSet:
+    """Halves whose spoken first halves are in ``speech_manifest`` (``text_id`` names the
+    halved text of ``texts_manifest``) and have encoder frames."""
+    full = {r.id: r.text for r in read_text_manifest(texts_manifest) if isinstance(r, TextRecord)}
+    items = []
+    for rec in read_speech_manifest(speech_manifest).records:
+        source = full.get(rec.text_id.removesuffix(HALF_SUFFIX))
+        if source is None or rec.id not in frame_lengths:
+            continue
+        first, rest = split_half(source)
+        if not rest:
+            continue
+        items.append(HalfItem(rec.id, rec.text_id, rec.speaker or rec.voice, first, rest,
+                              frame_lengths[rec.id]))
+    items = items[:limit] if limit else items
+    if len(items) < 2:
+        raise SaladError(f"{speech_manifest}: fewer than two usable held-out halves")
+    return HalvesSet(name, items, mismatch_pairs(items))
+
+
+class _Scored:
+    """Sums over positions: NLL per condition, M and F."""
+
+    def __init__(self):
+        self.sums = {k: 0.0 for k in (*CONDITIONS, "m", "m_mismatched", "f")}
+        self.positions = 0
+        self.f_positions = 0
+
+    def summary(self) -> dict[str, float]:
+        n = max(self.positions, 1)
+        nll = {k: self.sums[k] / n for k in CONDITIONS}
+        span = nll["none"] - nll["text"]
+
+        def share(key: str) -> float:
+            return (nll["none"] - nll[key]) / span if span > 0 else float("nan")
+
+        return {**{f"nll_{k}": v for k, v in nll.items()},
+                "misalignment": self.sums["m"] / n,
+                "misalignment_mismatched": self.sums["m_mismatched"] / n,
+                "forgetting": self.sums["f"] / max(self.f_positions, 1),
+                "content_gain": nll["mismatched"] - nll["matched"],
+                "share_matched": share("matched"), "share_mismatched": share("mismatched"),
+                "positions": self.positions}
+
+
+def _tail(batch, counts: Sequence[int]) -> torch.Tensor:
+    """Mask of the last ``counts[b]`` scored positions of each example of ``batch``."""
+    ex = batch.example_index
+    total = torch.bincount(ex, minlength=len(counts))
+    rank = torch.arange(ex.numel()) - torch.cumsum(total, 0)[ex] + total[ex]
+    return rank >= total[ex] - torch.tensor(counts)[ex]
+
+
+@torch.no_grad()
+def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
+                    features: FeatureLookup, batch_size: int = 16) -> dict[str, float]:
+    """The reading metrics of one halves set (see the module docstring); ``scorer`` (a
+    misalignment scorer) gives M and F per position."""
+    lm = model.student
+    was_training = model.training
+    model.eval()
+    acc = _Scored()
+    try:
+        for start in range(0, len(halves.items), batch_size):
+            idx = list(range(start, min(start + batch_size, len(halves.items))))
+            items = [halves.items[i] for i in idx]
+            others = [halves.items[halves.mismatch[i]] for i in idx]
+            firsts = lm.tokenize([it.first for it in items])
+            rests = lm.tokenize([" " + it.rest for it in items])
+            counts = [len(r) for r in rests]
+            spans, span_lengths = model.speech_spans(
+                *pad_frames(features([it.id for it in items] + [o.id for o in others])))
+            n = len(items)
+            matched, mismatched = (collate([build_layout(
+                [Segment((), True, int(span_lengths[offset + b]), offset + b),
+                 Segment(tuple(rests[b]))], lm.bos_id) for b in range(n)]) for offset in (0, n))
+            text = collate([build_layout([Segment(tuple(firsts[b])), Segment(tuple(rests[b]))],
+                                         lm.bos_id) for b in range(n)])
+            none = collate([build_layout([Segment(tuple(rests[b]))], lm.bos_id)
+                            for b in range(n)])
+            s_text = model.student_logits(text)
+            logits = {
+                "text": s_text[_tail(text, counts)],
+                "none": model.student_logits(none),
+                "matched": model.student_logits(matched, spans),
+                "mismatched": model.student_logits(mismatched, spans),
+            }
+            targets = none.targets
+            for key, value in logits.items():
+                acc.sums[key] += float(F.cross_entropy(value.float(), targets, reduction="sum"))
+            acc.sums["m"] += float(scorer.score(logits["text"], logits["matched"]).sum())
+            acc.sums["m_mismatched"] += float(
+                scorer.score(logits["text"], logits["mismatched"]).sum())
+            acc.positions += int(targets.numel())
+            f = scorer.score(teacher_logits(teacher, text), s_text)
+            acc.sums["f"] += float(f.sum())
+            acc.f_positions += int(f.numel())
+    finally:
+        model.train(was_training)
+    return acc.summary()

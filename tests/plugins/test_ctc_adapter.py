@@ -1,0 +1,96 @@
+"""The CTC-compressing adapter: spelling, compression to LM tokens, LM-free CTC learning."""
+from __future__ import annotations
+
+import pytest
+
+from salad.testing import AdapterContract
+
+torch = pytest.importorskip("torch")
+
+from salad_plugins.ctc_adapter.adapter import CTCAdapter, word_spans  # noqa: E402
+from salad_plugins.ctc_adapter.head import Alphabet, Spelling, greedy_spellings  # noqa: E402
+from salad_plugins.ctc_adapter.hooks import CTCAdapterConfig  # noqa: E402
+
+TINY = {"input_dim": 12, "output_dim": 64, "width": 32, "num_layers": 1, "num_heads": 2,
+        "dropout": 0.0}
+
+
+class TestCTCAdapterContract(AdapterContract):
+    component_name = "salad.ctc_adapter.v1"
+    config = {**TINY, "output_dim": 24}
+
+
+def test_alphabet_normalises_quotes_and_drops_unknown_characters():
+    abc = Alphabet("ab '")
+    assert abc.encode("a\u2019b  \u00e9a") == [1, 4, 2, 3, 1]  # ’ -> ', spaces collapsed
+    assert len(abc) == 5  # and the blank
+
+
+def test_greedy_spelling_merges_repeats_and_drops_blanks():
+    abc = Alphabet("ab ")
+    path = [1, 1, 0, 1, 2, 0, 3, 2, 2]  # a a _ a b _ ' ' b b
+    logits = torch.nn.functional.one_hot(torch.tensor([path]), len(abc)).float()
+    (spelled,) = greedy_spellings(logits, torch.tensor([len(path)]), abc)
+    assert spelled.text == "aab b" and spelled.steps == [0, 3, 4, 6, 7]
+    (cut,) = greedy_spellings(logits, torch.tensor([4]), abc)
+    assert cut.text == "aa"
+
+
+def test_word_spans_cover_each_word_from_first_to_last_character():
+    assert word_spans(Spelling(" ab  c", [0, 2, 5, 6, 7, 9])) == [("ab", 2, 6), ("c", 9, 10)]
+
+
+def test_forward_needs_an_lm_of_its_output_size():
+    adapter = CTCAdapter(CTCAdapterConfig(**TINY))
+    with pytest.raises(RuntimeError, match="bind_lm"):
+        adapter(torch.randn(1, 8, 12), torch.tensor([8]))
+    with pytest.raises(ValueError, match="hidden size"):
+        adapter.bind_lm(type("LM", (), {"hidden_size": 65})())
+
+
+def test_outputs_are_the_lm_embeddings_of_the_transcript(tiny_lm, monkeypatch):
+    lm = tiny_lm("student_lm")
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "output_dim": lm.hidden_size}))
+    adapter.bind_lm(lm)
+    abc = adapter.alphabet
+    text = "the cat sat"
+    path = [k for c in text for k in (abc.index[c], 0)]
+    steps = torch.tensor([len(path), 4])
+    logits = torch.nn.functional.one_hot(torch.tensor([path, path[:4] + [0] * (len(path) - 4)]),
+                                         len(abc)).float()
+    hidden = torch.randn(2, len(path), 32)
+    monkeypatch.setattr(adapter.head, "forward", lambda f, n: (logits, steps, hidden))
+    out, lengths = adapter(torch.zeros(2, 2 * len(path), 12), 2 * steps)
+    expected = lm.tokenize(["the", " cat", " sat"])
+    ids = [t for piece in expected for t in piece]
+    assert lengths.tolist() == [len(ids), len(lm.tokenize(["th"])[0])]
+    # the residual starts at zero: the LM reads exactly its own embeddings of the transcript
+    assert torch.allclose(out[0, : len(ids)], lm.embed(torch.tensor([ids]))[0].float())
+    assert not out[1, lengths[1]:].any()
+    out.sum().backward()
+    assert adapter.residual.weight.grad.abs().sum() > 0  # Stage I refines through it
+    assert all(p.grad is None for p in adapter.head.parameters())  # the head stays frozen
+
+
+def test_ctc_loss_teaches_the_head_to_spell():
+    torch.manual_seed(0)
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "alphabet": "abc ", "train_head": True}))
+    codes = torch.randn(4, 12)
+    texts = ["ab ca", "cab", "a bc", "bca ab"]
+
+    def frames(text):  # two frames per character, blank-like frames between words
+        return torch.cat([codes[adapter.alphabet.index[c] - 1].repeat(3, 1) for c in text])
+
+    feats = [frames(t) for t in texts]
+    lengths = torch.tensor([f.shape[0] for f in feats])
+    batch = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)
+    optimizer = torch.optim.Adam(adapter.head_parameters(), lr=3e-3)
+    first = None
+    for _ in range(150):
+        loss = adapter.ctc_loss(batch, lengths, texts)
+        first = first if first is not None else float(loss.detach())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert float(loss) < first / 5
+    assert adapter.transcribe(batch, lengths) == texts

@@ -1,0 +1,129 @@
+"""Reading metrics on held-out halves: the content controls and their arithmetic."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from salad.data.text import split_half
+from salad.training.reading import HalfItem, _Scored, load_halves, mismatch_pairs
+
+torch = pytest.importorskip("torch")
+
+
+def _item(i, text_id, voice, frames):
+    return HalfItem(f"h{i}", text_id, voice, "a b", "c d", frames)
+
+
+def test_split_half_keeps_every_word():
+    assert split_half("one two three four five") == ("one two", "three four five")
+    assert split_half("  a  b ") == ("a", "b")
+
+
+def test_mismatch_is_another_text_in_the_same_voice_of_nearest_length():
+    items = [_item(0, "t0", "v1", 10), _item(1, "t0", "v2", 10), _item(2, "t1", "v1", 30),
+             _item(3, "t2", "v1", 12), _item(4, "t1", "v2", 50)]
+    pairs = mismatch_pairs(items)
+    assert pairs == [3, 4, 3, 0, 1]
+    for i, j in enumerate(pairs):
+        assert items[i].text_id != items[j].text_id and items[i].voice == items[j].voice
+
+
+def test_mismatch_without_a_partner_is_an_error():
+    with pytest.raises(Exception, match="no other item in voice"):
+        mismatch_pairs([_item(0, "t0", "v1", 5), _item(1, "t1", "v2", 5)])
+
+
+def test_shares_and_content_gain_follow_their_definitions():
+    acc = _Scored()
+    acc.positions, acc.f_positions = 10, 20
+    for key, nll in {"none": 5.0, "text": 3.0, "matched": 3.5, "mismatched": 4.9}.items():
+        acc.sums[key] = nll * 10
+    acc.sums["f"] = 0.2 * 20
+    out = acc.summary()
+    assert out["share_matched"] == pytest.approx(0.75)       # (5 - 3.5) / (5 - 3)
+    assert out["share_mismatched"] == pytest.approx(0.05)    # (5 - 4.9) / (5 - 3)
+    assert out["content_gain"] == pytest.approx(1.4)         # 4.9 - 3.5
+    assert out["forgetting"] == pytest.approx(0.2)
+    acc.sums["text"] = acc.sums["none"]
+    assert math.isnan(acc.summary()["share_matched"])        # text tells nothing: undefined
+
+
+def test_load_halves_recovers_the_second_half_from_the_full_text(tmp_path):
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text("".join(json.dumps({"id": f"t{i}", "text": f"w{i} x y z one two",
+                                         "source": "s", "domains": []}) + "\n"
+                             for i in range(3)))
+    speech = tmp_path / "speech.jsonl"
+    speech.write_text("".join(json.dumps({"id": f"h{i}", "audio": "a.wav", "text": f"w{i} x y",
+                                          "text_id": f"t{i}#h1", "speaker": "v"}) + "\n"
+                              for i in range(3)))
+    halves = load_halves("set", speech, texts, {"h0": 5, "h1": 7, "h2": 9})
+    assert [(h.first, h.rest) for h in halves.items][0] == ("w0 x y", "z one two")
+    assert halves.mismatch == [1, 0, 1]
+    assert len(load_halves("set", speech, texts, {"h0": 5, "h1": 7}).items) == 2  # h2: no frames
+
+
+def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):
+    """Each condition's NLL equals a direct forward pass over its own sequence: BOS, then the
+    first half as text, or the spoken span between the markers (matched or mismatched), or
+    nothing; then the second half."""
+    import torch.nn.functional as F
+
+    from salad.core.plugin_host import get_host
+    from salad.speech.model import SpeechLM
+    from salad.training.reading import HalvesSet, reading_metrics
+
+    torch.manual_seed(0)
+    lm = tiny_lm("student_lm", training="full")
+    texts = ["red cat sat on the mat", "blue dog ran under a log", "big cat ran on a log",
+             "small dog sat under the mat"]
+
+    class Oracle(torch.nn.Module):
+        """Frames carry token ids; the outputs are the LM's embeddings of them."""
+
+        def forward(self, frames, lengths):
+            return lm.embed(frames[..., 0].long()), lengths
+
+    items, feats = [], {}
+    for i, text in enumerate(texts * 2):
+        first, rest = split_half(text)
+        ids = lm.tokenize([first])[0]
+        feats[f"h{i}"] = torch.tensor(ids, dtype=torch.float32)[:, None]
+        items.append(HalfItem(f"h{i}", f"t{i % 4}", f"v{i // 4}", first, rest, len(ids)))
+    halves = HalvesSet("oracle", items, mismatch_pairs(items))
+    model = SpeechLM(Oracle(), lm).eval()
+    scorer = get_host().registry("misalignment_scorer").build("salad.kl_misalignment.v1")
+    out = reading_metrics(model, tiny_lm("teacher_lm"), scorer, halves,
+                          lambda ids: [feats[i] for i in ids], batch_size=3)
+
+    def nll(prefix, rest_ids):
+        seq = torch.cat([prefix, lm.embed(torch.tensor([rest_ids]))[0]])[None]
+        with torch.no_grad():
+            logits = lm.logits(lm.hidden_states(seq)[0])
+        n = len(rest_ids)
+        return float(F.cross_entropy(logits[-n - 1:-1].float(), torch.tensor(rest_ids),
+                                     reduction="sum")), n
+
+    bos = lm.embed(torch.tensor([[lm.bos_id]]))[0]
+    marks = model.markers.detach()
+    sums = dict.fromkeys(("none", "text", "matched", "mismatched"), 0.0)
+    count = 0
+    for i, it in enumerate(items):
+        rest_ids = lm.tokenize([" " + it.rest])[0]
+        first = lm.embed(torch.tensor([lm.tokenize([it.first])[0]]))[0]
+        other = items[halves.mismatch[i]]
+        other_first = lm.embed(torch.tensor([lm.tokenize([other.first])[0]]))[0]
+        for key, prefix in (("none", bos), ("text", torch.cat([bos, first])),
+                            ("matched", torch.cat([bos, marks[:1], first, marks[1:]])),
+                            ("mismatched", torch.cat([bos, marks[:1], other_first, marks[1:]]))):
+            total, n = nll(prefix, rest_ids)
+            sums[key] += total
+        count += n
+    assert out["positions"] == count
+    for key, total in sums.items():
+        assert out[f"nll_{key}"] == pytest.approx(total / count, abs=1e-4), key
+    assert out["forgetting"] == pytest.approx(0.0, abs=1e-5)  # the student is the teacher
+    assert out["content_gain"] == pytest.approx(out["nll_mismatched"] - out["nll_matched"])
