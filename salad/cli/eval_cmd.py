@@ -30,8 +30,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--asr-model", help="cascade ASR model (default base)")
     p.add_argument("--metric", choices=("acc", "acc_norm"))
     p.add_argument("--checkpoint", default="final",
-                   help="checkpoint name under stage1/checkpoints/ (default final), or "
-                        "'initial' for the untrained student")
+                   help="checkpoint name under stage1/checkpoints/ (default final), "
+                        "'initial' for the untrained student, or 'aligned' for it with the "
+                        "align stage's adapter")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--label", help="name of the run in reports (default: run dir name)")
     p.add_argument("--out", help="output directory (default RUN/eval, or RUN/eval-CHECKPOINT)")

@@ -10,12 +10,15 @@ from salad.core.errors import SaladError
 
 from .suite import EvalModels
 
+ALIGNED = "adapter.safetensors"  # what the align stage leaves in RUN/align
+
 
 def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path, Path | None]:
     """``(run_dir, checkpoint_dir)`` for a run directory or a checkpoint directory.
 
     ``checkpoint="initial"`` asks for the recipe's untrained student (checkpoint None), as does
-    a run that has no Stage I checkpoints at all; a missing named checkpoint is an error."""
+    a run that has no Stage I checkpoints at all; ``"aligned"`` for the untrained student with
+    the align stage's adapter (``RUN/align``); a missing named checkpoint is an error."""
     path = Path(target)
     if (path / "model.safetensors").is_file():
         for parent in path.parents:
@@ -28,13 +31,18 @@ def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path,
     root = path / "stage1" / "checkpoints"
     if checkpoint == "initial":
         return path, None
+    if checkpoint == "aligned":
+        if not (path / "align" / ALIGNED).is_file():
+            raise SaladError(f"{path}: no align/{ALIGNED} (the run has no align stage)")
+        return path, path / "align"
     if (root / checkpoint / "model.safetensors").is_file():
         return path, root / checkpoint
     found = sorted(p.name for p in root.glob("*") if (p / "model.safetensors").is_file())
     if not found:
         return path, None
     raise SaladError(f"{path}: no checkpoint {checkpoint!r} (found: {', '.join(found)}; "
-                     "or 'initial' for the untrained student)")
+                     "or 'initial' for the untrained student, 'aligned' for it with the "
+                     "aligned adapter)")
 
 
 def _component_id(validated, slot: str) -> str:
@@ -47,15 +55,19 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
     loaded. Without a checkpoint the student is the recipe's initial one."""
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
-    from salad.training.checkpoint import load_weights
+    from salad.training.checkpoint import load_adapter, load_weights
 
     teacher = validated.build("teacher")
     student = validated.build("student")
     model = SpeechLM(validated.build("adapter"), student)
-    if checkpoint is not None:
+    weights = "initial"
+    if checkpoint is not None and (checkpoint / ALIGNED).is_file():
+        load_adapter(checkpoint / ALIGNED, model.adapter)
+        weights = "aligned:" + file_hash(checkpoint / ALIGNED)
+    elif checkpoint is not None:
         load_weights(checkpoint, model)
+        weights = file_hash(checkpoint / "model.safetensors")
     model.eval()
-    weights = file_hash(checkpoint / "model.safetensors") if checkpoint else "initial"
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
                       speech_lm=model,
                       student_id=f"{_component_id(validated, 'student')}|weights={weights}",
@@ -70,7 +82,7 @@ def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | No
         return None
     history = json.loads(path.read_text(encoding="utf-8")).get("history") or []
     step = 0
-    if checkpoint is not None:
+    if checkpoint is not None and (Path(checkpoint) / "trainer.json").is_file():
         state = json.loads((Path(checkpoint) / "trainer.json").read_text(encoding="utf-8"))
         step = int(state["step"])
     history = [h for h in history if h["step"] <= step]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from salad.data.manifests import read_speech_manifest
+from salad.data.text import split_half
 from salad.stages.prepare_data.mini import MiniDataConfig, prepare_mini
 
 TONE = str(Path(__file__).resolve().parents[1] / "helpers" / "tone_tts.py")
@@ -17,7 +18,7 @@ TONE = str(Path(__file__).resolve().parents[1] / "helpers" / "tone_tts.py")
 
 def _corpus(path: Path, n: int, domains: list[str]) -> dict:
     path.write_text("\n".join(json.dumps({"id": f"{path.stem}{i}", "text": f"Line {i} of "
-                                          f"{path.stem} says something.",
+                                          f"{path.stem} says something about the day.",
                                           "domains": [domains[i % len(domains)]]})
                               for i in range(n)) + "\n")
     return {"name": "salad.text_file_corpus.v1", "config": {"paths": [str(path)]}}
@@ -34,9 +35,18 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
                        _corpus(tmp_path / "b.jsonl", 40, ["z"])],
         narrow_train=16, narrow_heldout=4, broad_pool=50, broad_heldout=10,
         train_voices=tone, heldout_voices=[{"engine": "test.tone_tts.v1", "voice": "high",
-                                            "label": "tone-heldout"}])
+                                            "label": "tone-heldout"}],
+        broad_train=6, broad_train_voices=tone[:2], halves_words=(8, 12), halves_broad=3)
     summary = prepare_mini(cfg)
     sets = {s.name: s for s in summary.sets}
+    assert sets["broad_train_speech"].utterances == 6
+    assert sets["narrow_halves_speech"].utterances == 4
+    assert sets["broad_halves_speech"].voices == ["tone-heldout"]
+    full = {json.loads(x)["id"]: json.loads(x)["text"] for x in
+            (tmp_path / "mini" / "texts" / "narrow_heldout.jsonl").read_text().splitlines()}
+    for rec in read_speech_manifest(tmp_path / "mini" / "speech" / "narrow_halves.jsonl").records:
+        source = rec.text_id.removesuffix("#h1")
+        assert rec.text_id.endswith("#h1") and rec.text == split_half(full[source])[0]
     assert sets["narrow_train_speech"].utterances == 16
     assert len(sets["narrow_train_speech"].voices) == 8
     assert sets["narrow_heldout_speech"].voices == ["tone-heldout"]
