@@ -30,3 +30,38 @@ def test_stage1_stage_runs_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe
     capsys.readouterr()
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     assert "stage stage1: already done" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                   capsys):
+    """The align stage trains the CTC head LM-free; Stage I starts from it, reads its
+    transcripts and logs the reading metrics; evaluation can load the aligned adapter."""
+    from salad.evaluation.run_models import load_models, resolve_target
+    from salad.recipe import validate_recipe
+
+    train = tone_manifest(tmp_path, "train", 24, 0)
+    held = halves_manifests(tmp_path, 12, 1)
+    recipe = stage1_recipe(tmp_path, tiny_lm_dir, "tiny-ctc", train, held, 2)
+    recipe["components"]["adapter"] = {"name": "salad.ctc_adapter.v1", "config": {
+        "input_dim": 40, "output_dim": 64, "width": 32, "num_layers": 1, "num_heads": 2}}
+    recipe["stages"].insert(0, {"name": "align", "config": {
+        "train_manifests": [str(train)], "heldout_manifests": [str(held[0])], "steps": 6,
+        "batch_size": 8, "eval_every": 3, "checkpoint_every": 3,
+        "feature_cache": str(tmp_path / "features")}})
+    path = salad_write_recipe(recipe)
+    run_dir = tmp_path / "run"
+    assert main(["run", str(path), "--run-dir", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    assert "held-out greedy WER" in report and "starts from the align stage" in report
+    assert "| held: share_matched |" in report
+    aligned = json.loads((run_dir / "align" / "history.json").read_text())
+    assert [h["step"] for h in aligned["history"]] == [3, 6]
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
+    held_rows = [r for r in rows if r["stage"] == "stage1" and r["split"] == "heldout"]
+    assert held_rows and all(0 < r["held/positions"] for r in held_rows)
+    assert all(key in held_rows[0] for key in ("held/content_gain", "held/share_mismatched",
+                                               "held/misalignment_mismatched"))
+    target, checkpoint = resolve_target(run_dir, "aligned")
+    models = load_models(validate_recipe(target / "recipe.yaml"), checkpoint, speech=False)
+    assert models.student_id.split("|weights=")[1].startswith("aligned:")
