@@ -86,3 +86,10 @@ def test_empty_input_and_a_bare_string():
     assert embedder.embed([]).shape == (0, 384)
     with pytest.raises(TypeError, match="not one string"):
         embedder.embed("one string")
+
+
+def test_a_model_that_cannot_be_loaded_is_a_clear_error(tmp_path):
+    from salad import SaladError
+
+    with pytest.raises(SaladError, match="cannot load model .*no-such-model.*local"):
+        _build(model=str(tmp_path / "no-such-model"))

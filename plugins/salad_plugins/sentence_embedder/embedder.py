@@ -56,10 +56,18 @@ class SentenceEmbedder:
             identity = _folder_identity(Path(source))
         else:
             source = identity = config.model
-        self._model = SentenceTransformer(source, device=config.device)
+        try:
+            self._model = SentenceTransformer(source, device=config.device)
+        except OSError as exc:  # no such folder, or a hub id that cannot be fetched
+            raise SaladError(f"salad.sentence_embedder.v1 cannot load model {config.model!r}: "
+                             f"{exc}. Use '{PACKAGED}' (offline), a local sentence-transformers "
+                             "folder, or a model hub id with network access") from exc
         if config.max_seq_length is not None:
             self._model.max_seq_length = config.max_seq_length
-        self.output_dim = int(self._model.get_embedding_dimension())
+        # get_embedding_dimension is the newer name (sentence-transformers 6)
+        dimension = (getattr(self._model, "get_embedding_dimension", None)
+                     or self._model.get_sentence_embedding_dimension)
+        self.output_dim = int(dimension())
         key = json.dumps({"model": identity, "max_seq_length": self._model.max_seq_length,
                           "normalize": True}, sort_keys=True)
         name = Path(config.model).name or "model"
@@ -78,6 +86,15 @@ class SentenceEmbedder:
             raise SaladError(f"{self.config.model} produced non-finite embeddings")
         return vecs
 
+    def _encode_in_steps(self, texts: list[str], bar) -> np.ndarray:
+        """Encode eight batches at a time, so the progress bar moves within a chunk."""
+        step = 8 * self.config.batch_size
+        parts = []
+        for start in range(0, len(texts), step):
+            parts.append(self._encode(texts[start:start + step]))
+            bar.update(len(parts[-1]))
+        return np.concatenate(parts)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         from tqdm import tqdm
 
@@ -95,12 +112,11 @@ class SentenceEmbedder:
                   disable=not self.config.progress or not keys) as bar:
             for start in range(0, len(keys), step):
                 chunk = keys[start:start + step]
-                vecs = self._encode([todo[k] for k in chunk])
+                vecs = self._encode_in_steps([todo[k] for k in chunk], bar)
                 if self._cache is not None:
                     self._cache.put(chunk, vecs)
                 else:
                     fresh.update(zip(chunk, vecs))
-                bar.update(len(chunk))
         out = np.empty((len(texts), self.output_dim), dtype=np.float32)
         for row, digest in enumerate(digests):
             out[row] = fresh[digest] if self._cache is None else self._cache.get(digest)
