@@ -1,11 +1,19 @@
 """Speech recognition (faster-whisper on packaged Whisper models), WER and the TTS quality filter.
 
-``wer``/``word_errors``/``normalize_words`` need only ``whisper-normalizer``
+``wer``/``word_errors``/``character_errors``/``normalize_words`` need only ``whisper-normalizer``
 (imported on first use); ``WhisperTranscriber`` and ``TTSQualityFilter`` import faster-whisper
 only when built.
 """
 
-from .wer import WordErrors, corpus_wer, edit_distance, normalize_words, wer, word_errors
+from .wer import (
+    WordErrors,
+    character_errors,
+    corpus_wer,
+    edit_distance,
+    normalize_words,
+    wer,
+    word_errors,
+)
 
 __all__ = [
     "QualityScore",
@@ -13,6 +21,7 @@ __all__ = [
     "WhisperConfig",
     "WhisperTranscriber",
     "WordErrors",
+    "character_errors",
     "corpus_wer",
     "edit_distance",
     "normalize_words",

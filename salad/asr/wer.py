@@ -1,4 +1,5 @@
-"""Word error rate: Levenshtein distance over words normalised as in Whisper's evaluation.
+"""Word (and character) error rate: Levenshtein distance over words normalised as in Whisper's
+evaluation (over the characters of the normalised words, joined by single spaces, for CER).
 
 Normalisation is Whisper's English text normaliser (the one published ASR results use, from the
 ``whisper-normalizer`` package of the ``asr`` extra): lower case; the fillers hmm/mm/uh/um
@@ -71,6 +72,12 @@ class WordErrors:
 def word_errors(reference: str, hypothesis: str) -> WordErrors:
     ref, hyp = normalize_words(reference), normalize_words(hypothesis)
     return WordErrors(edit_distance(ref, hyp), len(ref))
+
+
+def character_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """``(errors, reference characters)`` over the normalised words joined by single spaces."""
+    ref, hyp = (" ".join(normalize_words(t)) for t in (reference, hypothesis))
+    return edit_distance(ref, hyp), len(ref)
 
 
 def wer(reference: str, hypothesis: str) -> float:

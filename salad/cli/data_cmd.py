@@ -1,4 +1,4 @@
-"""``salad data prepare-mini | synthesize | corpus``."""
+"""``salad data prepare-mini | synthesize | corpus | cluster``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="JSON object with the corpus config block", default="{}")
     p.add_argument("--limit", type=int, help="stop after this many texts")
     p.set_defaults(handler=cmd_corpus)
+
+    p = dsub.add_parser("cluster", help="embed and cluster a text manifest (Stage II's "
+                        "cluster table)")
+    p.add_argument("manifest", help="text manifest (JSONL), e.g. data/mini/texts/broad_pool.jsonl")
+    p.add_argument("out_dir", help="folder for clusters.json/.md, assignments, centroids")
+    p.add_argument("--embedder", default="salad.sentence_embedder.v1",
+                   help="text embedder registry name")
+    p.add_argument("--embedder-config", default="{}", help="JSON object: the embedder's config")
+    p.add_argument("--clustering", default="salad.faiss_kmeans.v1",
+                   help="clustering backend registry name")
+    p.add_argument("--clustering-config", default="{}",
+                   help='JSON object: the backend\'s config, e.g. \'{"n_clusters": 128}\'')
+    p.set_defaults(handler=cmd_cluster)
     data.set_defaults(handler=lambda args: data.print_help() or 2)
 
 
@@ -67,15 +80,24 @@ def cmd_synthesize(args) -> int:
     return 0
 
 
+def _json_object(text: str, option: str) -> dict:
+    from ..core.errors import SaladError
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SaladError(f"{option} is not a JSON object: {exc}") from None
+    if not isinstance(value, dict):
+        raise SaladError(f"{option} is not a JSON object: {text}")
+    return value
+
+
 def cmd_corpus(args) -> int:
     from ..core.errors import SaladError
     from ..core.plugin_host import get_host
     from ..data.manifests import write_text_manifest
 
-    try:
-        config = json.loads(args.config)
-    except json.JSONDecodeError as exc:
-        raise SaladError(f"--config is not a JSON object: {exc}") from None
+    config = _json_object(args.config, "--config")
     if args.limit is not None:
         config["limit"] = args.limit
     corpus = get_host().registry("corpus").build(args.name, config)
@@ -86,4 +108,21 @@ def cmd_corpus(args) -> int:
         raise SaladError(f"{args.name} gave no texts{counts}; {args.output} was not written")
     n = write_text_manifest(args.output, records)
     print(f"{args.name}: {n} texts -> {args.output}{counts}")
+    return 0
+
+
+def cmd_cluster(args) -> int:
+    from ..core.plugin_host import get_host
+    from ..selection.pool import cluster_pool, read_pool
+
+    host = get_host()
+    embedder_config = _json_object(args.embedder_config, "--embedder-config")
+    clustering_config = _json_object(args.clustering_config, "--clustering-config")
+    records, skipped = read_pool(args.manifest)
+    for error in skipped:
+        print(f"skipped {error.format()}", file=sys.stderr)
+    embedder = host.registry("text_embedder").build(args.embedder, embedder_config)
+    backend = host.registry("clustering").build(args.clustering, clustering_config)
+    pool = cluster_pool(records, embedder, backend, args.out_dir, skipped=skipped)
+    print(f"{pool.summary()} -> {args.out_dir}")
     return 0

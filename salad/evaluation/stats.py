@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
+from salad.analysis.bootstrap import mean_interval
 
 
 def paired_gap(reference: Mapping[str, bool], other: Mapping[str, bool], *,
@@ -12,11 +12,6 @@ def paired_gap(reference: Mapping[str, bool], other: Mapping[str, bool], *,
     """Accuracy of ``reference`` minus that of ``other`` on the items both scored, with a
     percentile bootstrap interval over items (items resampled with replacement, pairs kept)."""
     common = sorted(set(reference) & set(other))
-    if not common:
-        return {"value": float("nan"), "ci95": [float("nan"), float("nan")], "n": 0}
-    diff = np.array([float(reference[i]) - float(other[i]) for i in common])
-    rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, len(diff), size=(resamples, len(diff)))].mean(axis=1)
-    tail = (1.0 - level) / 2 * 100
-    lo, hi = np.percentile(means, [tail, 100 - tail])
-    return {"value": float(diff.mean()), "ci95": [float(lo), float(hi)], "n": len(common)}
+    diff = [float(reference[i]) - float(other[i]) for i in common]
+    value, lo, hi = mean_interval(diff, resamples=resamples, seed=seed, level=level)
+    return {"value": value, "ci95": [lo, hi], "n": len(common)}

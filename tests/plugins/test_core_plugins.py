@@ -47,3 +47,18 @@ class TestKLMisalignment(MisalignmentScorerContract):
 class TestSklearnKMeans(ClusteringContract):
     component_name = "salad.sklearn_kmeans.v1"
     config = {"n_clusters": 3, "n_init": 3, "normalize": False}
+
+
+class TestSklearnKMeansBalanced(ClusteringContract):
+    component_name = "salad.sklearn_kmeans.v1"
+    config = {"n_clusters": 3, "n_init": 3, "normalize": False, "balanced": True}
+
+
+class TestFaissKMeans(ClusteringContract):
+    component_name = "salad.faiss_kmeans.v1"
+    config = {"n_clusters": 3, "n_init": 3, "normalize": False}
+
+
+class TestFaissKMeansBalanced(ClusteringContract):
+    component_name = "salad.faiss_kmeans.v1"
+    config = {"n_clusters": 3, "n_init": 3, "normalize": False, "balanced": True}

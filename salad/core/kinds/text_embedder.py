@@ -35,6 +35,6 @@ KIND = Kind(
     key="text_embedder", hook="salad_text_embedders", title="text embedder",
     description="Embeds sentences into fixed-size vectors for clustering.",
     protocol=TextEmbedder, contract="TextEmbedderContract", checks=TextEmbedderChecks,
-    example="salad.minilm_embedder.v1", slot="embedder", ports=("output_dim",),
+    example="salad.sentence_embedder.v1", slot="embedder", ports=("output_dim",),
     required_ports=("output_dim",), order=110,
 )

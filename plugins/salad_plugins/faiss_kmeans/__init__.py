@@ -1,0 +1,1 @@
+"""k-means with faiss (CPU, or GPU when faiss reports GPUs)."""

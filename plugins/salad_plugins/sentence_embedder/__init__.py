@@ -1,0 +1,1 @@
+"""Sentence embeddings with sentence-transformers, cached on disk by content hash."""
