@@ -19,6 +19,7 @@ from salad.asr import corpus_wer
 from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
 from salad.data.files import atomic_write_json, atomic_write_text
+from salad.data.progress import progress_bar
 
 from .cache import ScoreCache
 from .config import EvalConfig
@@ -63,16 +64,14 @@ def benchmark_items(name: str, cfg: EvalConfig) -> tuple[list[BenchmarkItem], li
 def _progress(cfg: EvalConfig, desc: str) -> Callable[[int, int], None] | None:
     if not cfg.progress:
         return None
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
+    bars = []
 
     def update(done: int, total: int) -> None:
-        bar = bars.setdefault("bar", tqdm(total=total, desc=desc, unit="item", leave=False))
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(progress_bar(total=total, desc=desc, unit="item", leave=False))
+        bars[0].update(done - bars[0].n)
         if done >= total:
-            bar.close()
+            bars[0].close()
 
     return update
 
@@ -129,6 +128,9 @@ class Evaluation:
         for n, (label, load) in enumerate(sources):
             self.log(f"spoken items, voice {label}")
             spoken = load()
+            if spoken.failed:
+                self.log(f"  {len(spoken.failed)} of {len(spoken.texts)} texts have no audio in "
+                         f"voice {label}; reasons in {spoken.failures_file}")
             frames = None
             if "student_speech" in cfg.modes and self.models.speech_lm is not None:
                 frames = encoder_frames(spoken, self.models.encoder, cfg.feature_cache,
@@ -209,7 +211,7 @@ class Evaluation:
                "metric": cfg.metric, "benchmarks": benchmarks,
                "voices": [*cfg.voices, *(f"rec:{r}" for r in cfg.recordings)],
                "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
-                              "failed": len(sp.failed),
+                              "failed": len(sp.failed), "failures_file": sp.failures_file,
                               **({"wer": sp.wer} if sp.wer is not None else {})}
                           for v, (sp, _, _) in spoken.items()},
                "config": cfg.model_dump(mode="json"), "seconds": round(time.time() - start, 1)}
