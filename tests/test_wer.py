@@ -70,3 +70,15 @@ def test_missing_normalizer_names_the_extra(monkeypatch):
             normalize_words("text")
     finally:
         wer_module._english_normalizer.cache_clear()
+
+
+def test_missing_kaldialign_names_the_extra(monkeypatch):
+    wer_module = importlib.import_module("salad.asr.wer")
+
+    monkeypatch.setitem(sys.modules, "kaldialign", None)
+    wer_module._kaldi_edit_distance.cache_clear()
+    try:
+        with pytest.raises(SaladError, match=r"kaldialign: pip install 'salad-speech\[asr\]'"):
+            wer("a b", "a c")
+    finally:
+        wer_module._kaldi_edit_distance.cache_clear()
