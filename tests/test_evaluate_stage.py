@@ -41,6 +41,8 @@ def test_untrained_student_matches_teacher_on_text(tmp_path, tiny_lm_dir, salad_
     teacher, student = bench["modes"]["teacher_text"], bench["modes"]["student_text"]
     assert teacher == student  # same weights: same scores item for item
     assert bench["gaps"]["student_text"]["value"] == 0.0
+    assert bench["chance"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)  # 3, 2 and 2 options
+    assert res["pooled_gaps"] == {"student_text": {"value": 0.0, "ci95": [0.0, 0.0], "n": 3}}
     assert (out / "report.md").exists() and (out / "report.html").exists()
 
 

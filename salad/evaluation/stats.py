@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -20,3 +20,18 @@ def paired_gap(reference: Mapping[str, bool], other: Mapping[str, bool], *,
     tail = (1.0 - level) / 2 * 100
     lo, hi = np.percentile(means, [tail, 100 - tail])
     return {"value": float(diff.mean()), "ci95": [float(lo), float(hi)], "n": len(common)}
+
+
+def pooled_gaps(rows: Iterable[Mapping], correct_key: str, *, reference: str = "teacher_text",
+                resamples: int = 2000, seed: int = 0) -> dict[str, dict]:
+    """The paired gap of ``reference`` minus every other mode over the items of all benchmarks
+    together. ``rows`` hold ``benchmark``, ``mode``, ``item`` and ``correct_key`` (one row per
+    item and mode, as ``items.jsonl``)."""
+    by_mode: dict[str, dict[str, bool]] = {}
+    for row in rows:
+        by_mode.setdefault(row["mode"], {})[f"{row['benchmark']}/{row['item']}"] = \
+            bool(row[correct_key])
+    if reference not in by_mode:
+        return {}
+    return {mode: paired_gap(by_mode[reference], scores, resamples=resamples, seed=seed)
+            for mode, scores in by_mode.items() if mode != reference}

@@ -27,7 +27,7 @@ from .loglik import LoglikScorer
 from .prompts import PromptFormat
 from .scoring import BenchmarkResult, TextContexts, evaluate
 from .spoken import speech_problem, spoken_parts
-from .stats import paired_gap
+from .stats import paired_gap, pooled_gaps
 
 SCHEMA = "salad.eval.v1"
 
@@ -206,9 +206,12 @@ class Evaluation:
                     results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
                                                  pool, m.teacher_id, fmt, skipped),
                                      {"wer": corpus_wer((sp.texts[k], texts[k]) for k in said)})
-            benchmarks.append(self._summarize(name, len(items), results))
+            benchmarks.append(self._summarize(name, items, results))
+        correct_key = "correct_norm" if cfg.metric == "acc_norm" else "correct"
         out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
                "metric": cfg.metric, "benchmarks": benchmarks,
+               "pooled_gaps": pooled_gaps(self.rows, correct_key, resamples=cfg.bootstrap,
+                                          seed=cfg.seed),
                "voices": [*cfg.voices, *(f"rec:{r}" for r in cfg.recordings)],
                "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
                               "failed": len(sp.failed), "failures_file": sp.failures_file,
@@ -221,7 +224,7 @@ class Evaluation:
                           "".join(json.dumps(r) + "\n" for r in self.rows))
         return out
 
-    def _summarize(self, bench: str, n_items: int,
+    def _summarize(self, bench: str, items: list[BenchmarkItem],
                    results: dict[str, tuple[BenchmarkResult, dict]]) -> dict:
         cfg = self.cfg
         modes = {mode: {"acc": r.acc, "acc_norm": r.acc_norm, "n": r.n,
@@ -238,4 +241,6 @@ class Evaluation:
                 if mode != "teacher_text":
                     gaps[mode] = paired_gap(ref, correct(r), resamples=cfg.bootstrap,
                                             seed=cfg.seed)
-        return {"benchmark": bench, "n_items": n_items, "modes": modes, "gaps": gaps}
+        chance = sum(1 / len(i.contexts or i.choices) for i in items) / len(items)
+        return {"benchmark": bench, "n_items": len(items), "chance": chance, "modes": modes,
+                "gaps": gaps}

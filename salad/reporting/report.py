@@ -13,6 +13,7 @@ from ..data.files import atomic_write_text
 from . import plots
 from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
 from .fits import cross_run_analysis, scaling_fit
+from .headline import headline
 from .results import RunResults, load_results, results_from_dict, unique_labels
 from .tables import (
     comparison,
@@ -93,6 +94,7 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     labels = [r.label for r in runs]
     stems = plots.file_stems(labels)
     doc = Document(f"SALAD evaluation report: {', '.join(labels)}", base_dir=out_dir)
+    doc.sections.append(Section("At a glance", [Paragraph(headline(r)) for r in runs]))
     doc.sections.append(Section("Runs", [_runs_table(runs)]))
 
     comp = comparison(runs)
@@ -138,6 +140,8 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
                   "scaling": {k: v for k, v in fits[r.label].items()
                               if k not in ("tokens", "misalignment")}}
                  for r in runs],
+        "headlines": {r.label: headline(r) for r in runs},
+        "pooled_gaps": {r.label: r.raw.get("pooled_gaps") for r in runs},
         "comparison": comp,
         "analysis": analysis,
     }
@@ -164,8 +168,10 @@ def _as_run(source) -> RunResults:
 
 
 def markdown_summary(results) -> list[str]:
-    """The Markdown lines of one run's benchmark x mode table (results dict, path or run)."""
-    return to_markdown(Document("", [Section("", [run_table(_as_run(results))])]),
+    """The Markdown lines of one run's headline and benchmark x mode table (results dict, path
+    or run)."""
+    run = _as_run(results)
+    return to_markdown(Document("", [Section("", [Paragraph(headline(run)), run_table(run)])]),
                        figures=False).splitlines()[4:]
 
 

@@ -88,6 +88,21 @@ class RunResults:
         ci = entry.get("ci95") or [None, None]
         return (_num(entry.get("value")), _num(ci[0]), _num(ci[1]))
 
+    def pooled_gap(self, mode: str | None) -> tuple[float, float, float, int]:
+        """(value, ci_low, ci_high, items) of teacher_text minus ``mode`` over the items of all
+        benchmarks together; NaNs and 0 when the results hold none (written before it was)."""
+        entry = (self.raw.get("pooled_gaps") or {}).get(mode) if mode else None
+        if not isinstance(entry, dict):
+            return (math.nan, math.nan, math.nan, 0)
+        ci = entry.get("ci95") or [None, None]
+        n = entry.get("n")
+        return (_num(entry.get("value")), _num(ci[0]), _num(ci[1]),
+                n if isinstance(n, int) else 0)
+
+    def chance(self, benchmark: str) -> float:
+        """The accuracy of guessing on ``benchmark`` (mean of 1 / options), or NaN."""
+        return _num((self._bench(benchmark) or {}).get("chance"))
+
     def mean_score(self, mode: str | None, benchmarks=None, key: str | None = None) -> float:
         """Plain mean over ``benchmarks`` (default: all) of the finite scores of ``mode``."""
         names = self.benchmark_names() if benchmarks is None else benchmarks
