@@ -163,10 +163,14 @@ class Run:
                 raise
             finally:
                 ctx.close()
+            seconds = round(time.time() - start, 3)
             self.status["stages"][spec.name] = {
-                "state": "done", "started": start, "seconds": round(time.time() - start, 3),
-                "notes": ctx.notes}
+                "state": "done", "started": start, "seconds": seconds, "notes": ctx.notes}
             self._save_status()
+            self.write_report()
+            for line in ctx.notes:
+                echo(f"  {line}")
+            echo(f"stage {spec.name}: done in {seconds:.0f} s (in {self.run_dir / 'report.md'})")
         self.write_report()
         return self.run_dir
 

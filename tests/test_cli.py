@@ -65,7 +65,10 @@ def test_run_writes_run_directory_and_resumes(tmp_path, capsys):
     assert status["stages"]["inspect"]["state"] == "done"
     components = json.loads((run_dir / "inspect/components.json").read_text())
     assert {c["name"]: c["parameters"] for c in components}["salad.mlp_adapter.v1"] > 0
-    capsys.readouterr()
+    printed = capsys.readouterr().out  # each stage ends by printing its report section
+    assert "  | adapter | `salad.mlp_adapter.v1` | 919,104 | ok |" in printed
+    assert "stage inspect: done in " in printed and f"(in {run_dir / 'report.md'})" in printed
+    assert f"curves: tensorboard --logdir {run_dir / 'tensorboard'}" in printed
     # Rerunning the same recipe in the same directory skips finished stages.
     assert main(["run", recipe, "--run-dir", str(run_dir), "seed=5"]) == 0
     assert "already done" in capsys.readouterr().out

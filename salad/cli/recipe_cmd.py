@@ -79,10 +79,13 @@ def cmd_run(args) -> int:
 
     from ..recipe import validate_recipe
     from ..runner import Run
+    from ..tracking import TENSORBOARD_DIR
 
     validated = validate_recipe(args.recipe, args.overrides)
     run = Run(validated, Path(args.run_dir) if args.run_dir else None, wandb=args.wandb)
     print(f"run directory: {run.run_dir}")
     run.execute()
     print(f"report: {run.run_dir / 'report.md'}")
+    if (run.run_dir / TENSORBOARD_DIR).is_dir():
+        print(f"curves: tensorboard --logdir {run.run_dir / TENSORBOARD_DIR}")
     return 0
