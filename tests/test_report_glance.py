@@ -1,10 +1,11 @@
 """The report at a glance: the headline (pooled gap with its interval, cascade, forgetting) and
-chance levels in the accuracy plot and the tables."""
+chance levels in the accuracy plot and the tables, relative paths, no extrapolated fits."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from salad.reporting import load_results, markdown_summary, write_report
@@ -76,3 +77,21 @@ def test_accuracy_plot_draws_each_benchmarks_chance(tmp_path, monkeypatch):
                                tmp_path / "old.png")
     assert not [c for c in figures[0].axes[0].collections
                 if c.get_label() == "chance (guessing)"]
+
+
+def test_report_names_no_absolute_path(tmp_path):
+    md = write_report([_run(tmp_path)], tmp_path / "out")["markdown"].read_text()
+    assert "| alpha1 | ../run/eval/results.json | ../run/stage1/checkpoints/final |" in md
+    assert str(tmp_path) not in md
+
+
+@pytest.mark.parametrize("last_tokens,shown", [
+    (1e6, "not reached (> 1,000,000 trained)"),  # M(D) is within 5% of E at 9e6 tokens
+    (1e8, "9,000,000"),
+])
+def test_scaling_fit_is_not_extrapolated_past_the_data(tmp_path, last_tokens, shown):
+    history = scaling_history(np.geomspace(1e3, last_tokens, 6), E=0.2, B=30.0, beta=0.5)
+    write_eval_results(tmp_path / "run", "r", SCORES, training=training_block(history))
+    md = write_report([tmp_path / "run"], tmp_path / "out")["markdown"].read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| r | 0.2000 |"))
+    assert row.endswith(f"| {shown} | 6 |")

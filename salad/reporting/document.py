@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,13 +60,12 @@ def _md_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def _relative(path: Path, base: Path | None) -> str:
-    if base is None:
-        return path.as_posix()
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def relative_path(path: str | Path, base: Path | None) -> str:
+    """``path`` relative to ``base`` (``..`` where needed), so that a report names no absolute
+    path; names of results held in memory (``<results of LABEL>``) stay as they are."""
+    if base is None or str(path).startswith("<"):
+        return Path(path).as_posix()
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def to_markdown(doc: Document, figures: bool = True) -> str:
@@ -78,7 +78,7 @@ def to_markdown(doc: Document, figures: bool = True) -> str:
             elif isinstance(block, Paragraph):
                 out += [block.text, ""]
             elif isinstance(block, Figure) and figures:
-                out += [f"![{block.caption}]({_relative(block.path, doc.base_dir)})", ""]
+                out += [f"![{block.caption}]({relative_path(block.path, doc.base_dir)})", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

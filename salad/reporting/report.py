@@ -11,7 +11,16 @@ from ..analysis.scaling import ScalingFit, plot_scaling
 from ..core.errors import SaladError
 from ..data.files import atomic_write_text
 from . import plots
-from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
+from .document import (
+    Document,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+    relative_path,
+    to_html,
+    to_markdown,
+)
 from .fits import cross_run_analysis, scaling_fit
 from .headline import headline
 from .results import RunResults, load_results, results_from_dict, unique_labels
@@ -26,8 +35,10 @@ from .tables import (
 )
 
 
-def _runs_table(runs: list[RunResults]) -> Table:
-    rows = [[r.label, str(r.path), r.checkpoint or "untrained", str(r.shots), str(r.seed),
+def _runs_table(runs: list[RunResults], out_dir: Path) -> Table:
+    rows = [[r.label, relative_path(r.path, out_dir),
+             relative_path(r.checkpoint, out_dir) if r.checkpoint else "untrained",
+             str(r.shots), str(r.seed),
              r.metric, ", ".join(r.voices) or "none",
              fmt_num(r.seconds, 1) if isinstance(r.seconds, (int, float)) else "n/a"]
             for r in runs]
@@ -35,12 +46,17 @@ def _runs_table(runs: list[RunResults]) -> Table:
                   "eval seconds"], rows)
 
 
+def _within_data(tokens: float, trained: float) -> str:
+    return (fmt_tokens(tokens) if tokens <= trained
+            else f"not reached (> {fmt_tokens(trained)} trained)")
+
+
 def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) -> Section:
     section = Section("Scaling law of misalignment", [Paragraph(
         "M(D) = E + B * D^-beta fitted to held-out misalignment over training tokens D from the "
         "run's Stage I history; E is the irreducible misalignment and the last column the "
-        "tokens at which the fitted curve comes within 5% of E (an extrapolation when it lies "
-        "beyond the tokens trained).")])
+        "tokens at which the fitted curve comes within 5% of E, shown only when the run trained "
+        "that long: the fit is not extrapolated past the data.")])
     rows, notes, figures = [], [], []
     for run in runs:
         result = fits[run.label]
@@ -49,7 +65,8 @@ def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) ->
             continue
         fit = result["fit"]
         rows.append([run.label, fmt_num(fit["E"]), fmt_num(fit["B"], 3), fmt_num(fit["beta"], 3),
-                     fmt_num(fit["r2"], 3), fmt_tokens(fit["tokens_within_5pct"]),
+                     fmt_num(fit["r2"], 3), _within_data(fit["tokens_within_5pct"],
+                                                         max(result["tokens"])),
                      str(fit["n_points"])])
         path = plot_dir / f"scaling_{stems[run.label]}.png"
         plot_scaling(ScalingFit(**fit), result["tokens"], result["misalignment"], path,
@@ -95,7 +112,7 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     stems = plots.file_stems(labels)
     doc = Document(f"SALAD evaluation report: {', '.join(labels)}", base_dir=out_dir)
     doc.sections.append(Section("At a glance", [Paragraph(headline(r)) for r in runs]))
-    doc.sections.append(Section("Runs", [_runs_table(runs)]))
+    doc.sections.append(Section("Runs", [_runs_table(runs, out_dir)]))
 
     comp = comparison(runs)
     side = Section("Side by side", [comparison_table(comp)])

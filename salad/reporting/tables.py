@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from .document import Table
 from .results import (
@@ -200,7 +201,8 @@ def training_table(runs: list[RunResults]) -> Table:
         rows.append([run.label, fmt_num(run.training_end("misalignment")),
                      fmt_num(run.training_end("forgetting")),
                      fmt_tokens(run.training_end("tokens")), str(len(run.history())),
-                     run.checkpoint or "untrained"])
+                     Path(run.checkpoint).name if run.checkpoint else "untrained"])
     return Table(["run", "M end", "F end", "tokens", "history points", "checkpoint"], rows,
-                 "training at the evaluated checkpoint: misalignment M and forgetting F "
+                 "training at the evaluated checkpoint (its path is in the Runs table): "
+                 "misalignment M and forgetting F "
                  "(held-out, nats/token) and training tokens seen")
