@@ -76,6 +76,18 @@ def _progress(cfg: EvalConfig, desc: str) -> Callable[[int, int], None] | None:
     return update
 
 
+def _heard(items: list[BenchmarkItem], spoken, transcripts: dict[str, str] | None = None
+           ) -> dict[str, dict]:
+    """Per item id: the audio of its spoken parts and, for the cascade, their transcripts."""
+    out = {}
+    for item in items:
+        keys = list(dict.fromkeys(p.key for p in spoken_parts(item)))  # a shared context once
+        out[item.id] = {"audio": [spoken.audio[k] for k in keys]}
+        if transcripts is not None:
+            out[item.id]["transcript"] = [transcripts[k] for k in keys]
+    return out
+
+
 class Evaluation:
     def __init__(self, models: EvalModels, cfg: EvalConfig, out_dir: Path, log=print):
         self.models = models
@@ -92,7 +104,11 @@ class Evaluation:
 
     # ---- modes ----
     def _score(self, mode: str, bench: str, scorer, items, pool, model_id, contexts=None,
-               skipped: dict[str, str] | None = None) -> BenchmarkResult:
+               skipped: dict[str, str] | None = None,
+               heard: dict[str, dict] | None = None) -> BenchmarkResult:
+        """Score ``items`` in ``mode``; each item's row in ``items.jsonl`` gets the chosen
+        option (by the run's metric), every option's log-likelihood and ``heard[item id]``
+        (the audio and transcript of a spoken mode)."""
         cfg = self.cfg
         res = evaluate(scorer, items, model_id=model_id, shots=cfg.shots, seed=cfg.seed,
                        pool=pool, contexts=contexts, cache=self.scores,
@@ -100,7 +116,10 @@ class Evaluation:
         res.skipped.update(skipped or {})
         for s in res.scores:
             self.rows.append({"benchmark": bench, "mode": mode, "item": s.item_id,
-                              "correct": s.correct, "correct_norm": s.correct_norm})
+                              "correct": s.correct, "correct_norm": s.correct_norm,
+                              "gold": s.gold,
+                              "chosen": s.pred_norm if cfg.metric == "acc_norm" else s.pred,
+                              "loglik": list(s.loglik), **(heard or {}).get(s.item_id, {})})
         self.log(f"  {bench:<14} {mode:<34} n={res.n:<5} acc={res.acc:.3f} "
                  f"acc_norm={res.acc_norm:.3f}" + (f" skipped={len(res.skipped)}"
                                                    if res.skipped else ""))
@@ -197,14 +216,16 @@ class Evaluation:
                                               f"{label_v}|{m.encoder.cache_key()}")
                     mode = f"student_speech@{label_v}"
                     results[mode] = (self._score(mode, name, self.student_scorer, keep, pool,
-                                                 m.student_id, contexts, skipped), {})
+                                                 m.student_id, contexts, skipped,
+                                                 _heard(keep, sp)), {})
                 if texts is not None:
                     mode = f"cascade@{label_v}"
                     fmt = TextContexts(PromptFormat(name=f"cascade-v1|{label_v}"))
                     asr_items = [self._transcribed(i, texts) for i in keep]
                     said = {p.key for i in keep for p in spoken_parts(i)}
                     results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
-                                                 pool, m.teacher_id, fmt, skipped),
+                                                 pool, m.teacher_id, fmt, skipped,
+                                                 _heard(keep, sp, texts)),
                                      {"wer": corpus_wer((sp.texts[k], texts[k]) for k in said)})
             benchmarks.append(self._summarize(name, items, results))
         correct_key = "correct_norm" if cfg.metric == "acc_norm" else "correct"

@@ -116,7 +116,7 @@ def run_table(run: RunResults) -> Table:
                f"{run.metric} on the items both scored, with its 95% CI; the mean row is the "
                "plain mean over the benchmarks that have the mode"
                + (f"; chance = guessing (mean of 1 / options), '{CHANCE_MARK.strip()}' marks "
-                  f"a {run.metric} no better than it" if with_chance else ""))
+                  f"a score no better than it in {run.metric}" if with_chance else ""))
     return Table(header, rows, caption)
 
 
