@@ -92,9 +92,11 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     for row in rows:  # the chosen option and every option's log-likelihood
         assert len(row["loglik"]) in (2, 3) and 0 <= row["chosen"] < len(row["loglik"])
         assert row["correct_norm"] == (row["chosen"] == row["gold"])
-    heard = {r["mode"]: r for r in rows if r["mode"].endswith("flite:slt")}
+    heard = {r["mode"]: r for r in rows
+             if r["mode"].endswith("flite:slt") and r["item"] == "mc-00001"}
     assert Path(heard["student_speech@flite:slt"]["audio"][0]).is_file()
     assert "transcript" not in heard["student_speech@flite:slt"]
+    assert heard["student_speech@flite:slt"]["spoken"] == ["What colour is a clear daytime sky?"]
     cascade = heard["cascade@flite:slt"]
     assert len(cascade["audio"]) == len(cascade["transcript"]) == 1  # one shared context
     assert Path(cascade["audio"][0]).is_file() and cascade["transcript"][0].strip()

@@ -95,3 +95,30 @@ def test_scaling_fit_is_not_extrapolated_past_the_data(tmp_path, last_tokens, sh
     md = write_report([tmp_path / "run"], tmp_path / "out")["markdown"].read_text()
     row = next(line for line in md.splitlines() if line.startswith("| r | 0.2000 |"))
     assert row.endswith(f"| {shown} | 6 |")
+
+
+def test_text_right_speech_wrong_examples_with_audio_players(tmp_path):
+    path = _run(tmp_path)
+    items = path.parent / "items.jsonl"
+    sound = tmp_path / "q.wav"
+    sound.write_bytes(b"RIFF-test-audio")
+    rows = [json.loads(line) for line in items.read_text().splitlines()]
+    for row in rows:
+        if row["mode"] == SPEECH:
+            row.update(spoken=[f"question {row['item']}"], loglik=[-1.0, -2.0],
+                       audio=[str(sound if row["item"] != "piqa/61" else tmp_path / "gone.wav")],
+                       chosen=1, gold=0)
+    items.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    written = write_report([path], tmp_path / "out")
+    md, page = written["markdown"].read_text(), written["html"].read_text()
+    # teacher right and speech wrong: openbookqa items 30-49, piqa items 60-69
+    assert "### alpha1: text right, speech wrong" in md
+    listed = [line.split(" | ")[1] for line in md.splitlines()
+              if line.startswith(("| openbookqa | openbookqa/", "| piqa | piqa/"))]
+    assert listed == ["openbookqa/30", "piqa/60", "openbookqa/31", "piqa/61", "openbookqa/32",
+                      "piqa/62", "openbookqa/33", "piqa/63"]
+    assert "| openbookqa | openbookqa/30 | question openbookqa/30 | 1 | 0 | -1.00, -2.00 |" in md
+    assert "[openbookqa openbookqa/30](../q.wav)" in md
+    assert page.count('<audio controls preload="none" src="data:audio/wav;base64,') == 7
+    assert "<p>piqa piqa/61 (audio file missing)</p>" in page
+    assert "UklGRi10ZXN0LWF1ZGlv" in page  # the file's bytes, embedded

@@ -78,11 +78,13 @@ def _progress(cfg: EvalConfig, desc: str) -> Callable[[int, int], None] | None:
 
 def _heard(items: list[BenchmarkItem], spoken, transcripts: dict[str, str] | None = None
            ) -> dict[str, dict]:
-    """Per item id: the audio of its spoken parts and, for the cascade, their transcripts."""
+    """Per item id: the text and audio of its spoken parts and, for the cascade, their
+    transcripts."""
     out = {}
     for item in items:
         keys = list(dict.fromkeys(p.key for p in spoken_parts(item)))  # a shared context once
-        out[item.id] = {"audio": [spoken.audio[k] for k in keys]}
+        out[item.id] = {"spoken": [spoken.texts[k] for k in keys],
+                        "audio": [spoken.audio[k] for k in keys]}
         if transcripts is not None:
             out[item.id]["transcript"] = [transcripts[k] for k in keys]
     return out

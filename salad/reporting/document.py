@@ -32,6 +32,14 @@ class Figure:
 
 
 @dataclass
+class Audio:
+    """A sound file: a player in the HTML (embedded), a link in Markdown."""
+
+    path: Path
+    caption: str
+
+
+@dataclass
 class Section:
     title: str
     blocks: list = field(default_factory=list)
@@ -79,6 +87,8 @@ def to_markdown(doc: Document, figures: bool = True) -> str:
                 out += [block.text, ""]
             elif isinstance(block, Figure) and figures:
                 out += [f"![{block.caption}]({relative_path(block.path, doc.base_dir)})", ""]
+            elif isinstance(block, Audio):
+                out += [f"[{block.caption}]({relative_path(block.path, doc.base_dir)})", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -116,6 +126,21 @@ def _html_figure(fig: Figure) -> str:
             f"<figcaption>{cap}</figcaption></figure>")
 
 
+_AUDIO_TYPES = {".flac": "audio/flac", ".wav": "audio/wav", ".mp3": "audio/mpeg",
+                ".ogg": "audio/ogg"}
+
+
+def _html_audio(audio: Audio) -> str:
+    cap = html.escape(audio.caption)
+    path = Path(audio.path)
+    if not path.is_file():
+        return f"<p>{cap} (audio file missing)</p>"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    kind = _AUDIO_TYPES.get(path.suffix.lower(), "audio/wav")
+    return (f'<figure><audio controls preload="none" src="data:{kind};base64,{data}"></audio>'
+            f"<figcaption>{cap}</figcaption></figure>")
+
+
 def to_html(doc: Document) -> str:
     """A self-contained page: inline CSS, figures embedded as base64 PNG data URIs."""
     e = html.escape
@@ -130,6 +155,8 @@ def to_html(doc: Document) -> str:
                 body.append(f"<p>{e(block.text)}</p>")
             elif isinstance(block, Figure):
                 body.append(_html_figure(block))
+            elif isinstance(block, Audio):
+                body.append(_html_audio(block))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(doc.title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(body) + "\n</body></html>\n")

@@ -12,6 +12,7 @@ from ..core.errors import SaladError
 from ..data.files import atomic_write_text
 from . import plots
 from .document import (
+    Audio,
     Document,
     Figure,
     Paragraph,
@@ -21,6 +22,7 @@ from .document import (
     to_html,
     to_markdown,
 )
+from .examples import EXAMPLES_SHOWN, text_right_speech_wrong
 from .fits import cross_run_analysis, scaling_fit
 from .headline import headline
 from .results import RunResults, load_results, results_from_dict, unique_labels
@@ -79,6 +81,24 @@ def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) ->
     return section
 
 
+def _examples_section(run: RunResults) -> Section | None:
+    rows = text_right_speech_wrong(run)
+    if not rows:
+        return None
+    section = Section(f"{run.label}: text right, speech wrong", [Paragraph(
+        f"Items the teacher answers right from text and the student gets wrong from speech "
+        f"({run.main_voice}), up to {EXAMPLES_SHOWN} spread over the benchmarks; options are "
+        "numbered from 0, log-likelihoods are the student's.")], level=3)
+    section.blocks.append(Table(
+        ["benchmark", "item", "spoken", "chosen", "right", "log-likelihoods"],
+        [[r["benchmark"], r["item"], " / ".join(r.get("spoken", [])), str(r["chosen"]),
+          str(r["gold"]), ", ".join(f"{v:.2f}" for v in r["loglik"])] for r in rows]))
+    for r in rows:
+        for path in dict.fromkeys(r["audio"]):
+            section.blocks.append(Audio(Path(path), f"{r['benchmark']} {r['item']}"))
+    return section
+
+
 def _analysis_section(analysis: dict, plot_dir: Path) -> Section:
     section = Section("Across runs: what explains accuracy", [Paragraph(
         "Speech accuracy (mean main-voice student-speech metric) regressed on log misalignment, "
@@ -134,6 +154,9 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
         path = plots.accuracy_bars(run, plot_dir / f"accuracy_{stems[run.label]}.png")
         section.blocks.append(Figure(path, f"{run.label}: {run.metric} by benchmark and mode"))
         doc.sections.append(section)
+        examples = _examples_section(run)
+        if examples is not None:
+            doc.sections.append(examples)
 
     training = Section("Training", [training_table(runs)])
     curves = plots.training_curves(runs, plot_dir / "training_curves.png")
