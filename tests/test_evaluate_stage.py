@@ -104,6 +104,9 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert "| speech flite:slt |" in report
     assert "the gap teacher text minus student speech (flite:slt) is" in report
     assert "The evaluation report with plots: `eval/report.html`" in report
+    eval_report = (run_dir / "eval" / "report.md").read_text()
+    assert "<results of" not in eval_report  # the report names the results file it read
+    assert "| results.json | ../stage1/checkpoints/final |" in eval_report
 
     # a checkpoint inside the run: text modes only, everything else cached or skipped
     scores = tmp_path / ".cache" / "eval" / "scores.jsonl"
