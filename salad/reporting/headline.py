@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .results import STUDENT_TEXT, TEACHER_TEXT, RunResults, cascade_mode, speech_mode
+from .results import STUDENT_TEXT, TEACHER_TEXT, RunResults, speech_mode
 from .tables import fmt, fmt_gap, fmt_num
 
 
@@ -15,13 +15,6 @@ def _pooled(run: RunResults, mode: str | None, what: str) -> str | None:
     verdict = ("the interval holds 0: no difference shown on these items"
                if lo <= 0 <= hi else "the interval excludes 0")
     return f"{what} {fmt_gap(value, lo, hi)} over {n} items ({verdict})"
-
-
-def _cascade(run: RunResults) -> str | None:
-    mode = cascade_mode(run.main_voice)
-    if mode not in run.modes():
-        mode = next((m for m in run.modes() if m.startswith("cascade@")), None)
-    return mode
 
 
 def headline(run: RunResults) -> str:
@@ -35,9 +28,8 @@ def headline(run: RunResults) -> str:
                      "rerun it, scores are cached)")
     elif main is not None:
         parts.append(main)
-    cascade = _cascade(run)
-    cascade_text = _pooled(run, cascade, "the cascade's gap (ASR transcript, then the teacher) "
-                                         "is") if cascade else None
+    cascade_text = _pooled(run, run.cascade, "the cascade's gap (ASR transcript, then the "
+                                             "teacher) is")
     if cascade_text:
         parts.append(cascade_text)
     forgetting = run.training_end("forgetting")

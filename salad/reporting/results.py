@@ -57,6 +57,14 @@ class RunResults:
     def second_voice(self) -> str | None:
         return self.voices[1] if len(self.voices) > 1 else None
 
+    @property
+    def cascade(self) -> str | None:
+        """The cascade mode of the main voice, else the first cascade scored (None without)."""
+        mode = cascade_mode(self.main_voice)
+        if mode in self.modes():
+            return mode
+        return next((m for m in self.modes() if m.startswith(CASCADE)), None)
+
     def benchmark_names(self) -> list[str]:
         return [b["benchmark"] for b in self.benchmarks]
 

@@ -10,7 +10,6 @@ from .results import (
     STUDENT_TEXT,
     TEACHER_TEXT,
     RunResults,
-    cascade_mode,
     nanmean,
     speech_mode,
 )
@@ -133,16 +132,13 @@ def skipped_notes(run: RunResults) -> list[str]:
 
 def _comparison_cells(run: RunResults, benchmark: str) -> dict:
     main = speech_mode(run.main_voice)
-    cascade = cascade_mode(run.main_voice)
-    if cascade not in run.modes():
-        cascade = next((m for m in run.modes() if m.startswith("cascade@")), None)
     value, lo, hi = run.gap(benchmark, main)
     return {
         "teacher_text": run.score(benchmark, TEACHER_TEXT),
         "student_text": run.score(benchmark, STUDENT_TEXT),
         "speech_main": run.score(benchmark, main),
         "speech_second": run.score(benchmark, speech_mode(run.second_voice)),
-        "cascade": run.score(benchmark, cascade),
+        "cascade": run.score(benchmark, run.cascade),
         "gap": value, "gap_ci95": [lo, hi], "chance": run.chance(benchmark),
     }
 
