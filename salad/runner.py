@@ -6,7 +6,8 @@ The runner knows stages only through the validated recipe (each stage's ``run`` 
 
 A run directory holds everything needed to understand and repeat a run: the resolved recipe
 (every default filled in), the plugins and versions used, the git revision, a status file that
-makes runs resumable stage by stage, metrics (JSONL) and a Markdown report.
+makes runs resumable stage by stage, metrics (JSONL and TensorBoard, :mod:`salad.tracking`)
+and a Markdown report.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .core.errors import SaladError
 from .data.files import atomic_write_json, atomic_write_text
+from .tracking import MetricsSink, require_wandb
 
 if TYPE_CHECKING:
     from .recipe import ValidatedRecipe
@@ -51,6 +53,8 @@ class RunContext:
     validated: ValidatedRecipe
     stage: str = ""
     notes: list[str] = field(default_factory=list)
+    wandb: bool = False
+    _metrics: MetricsSink | None = field(default=None, init=False, repr=False)
 
     @property
     def recipe(self):
@@ -62,9 +66,17 @@ class RunContext:
         return path
 
     def log_metrics(self, step: int | None = None, **values: Any) -> None:
-        row = {"time": time.time(), "stage": self.stage, "step": step, **values}
-        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row) + "\n")
+        """Append a row to ``metrics.jsonl``; its numbers also become TensorBoard scalars
+        (``split/key`` at ``step``) and, with W&B enabled, W&B metrics."""
+        if self._metrics is None:
+            self._metrics = MetricsSink(self.run_dir, self.stage, wandb=self.wandb)
+        self._metrics.log(step, values)
+
+    def close(self) -> None:
+        """Close this stage's event file (and W&B run)."""
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
 
     def note(self, line: str) -> None:
         """Add a line to this stage's section of the run report."""
@@ -76,8 +88,12 @@ class Run:
 
     STATUS = "status.json"
 
-    def __init__(self, validated: ValidatedRecipe, run_dir: Path | None = None):
+    def __init__(self, validated: ValidatedRecipe, run_dir: Path | None = None,
+                 wandb: bool = False):
+        if wandb:
+            require_wandb()
         self.validated = validated
+        self.wandb = wandb
         if run_dir is None:
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             run_dir = Path(validated.recipe.output_dir) / f"{validated.recipe.name}-{stamp}"
@@ -133,7 +149,7 @@ class Run:
             stage = self.validated.stage_defs[spec.name]
             module_name, _, func_name = stage.run.partition(":")
             run_fn = getattr(importlib.import_module(module_name), func_name)
-            ctx = RunContext(self.run_dir, self.validated, stage=spec.name)
+            ctx = RunContext(self.run_dir, self.validated, stage=spec.name, wandb=self.wandb)
             echo(f"stage {spec.name}: {stage.summary}")
             start = time.time()
             self.status["stages"][spec.name] = {"state": "running", "started": start}
@@ -145,10 +161,16 @@ class Run:
                     "state": "failed", "started": start, "error": f"{type(exc).__name__}: {exc}"}
                 self._save_status()
                 raise
+            finally:
+                ctx.close()
+            seconds = round(time.time() - start, 3)
             self.status["stages"][spec.name] = {
-                "state": "done", "started": start, "seconds": round(time.time() - start, 3),
-                "notes": ctx.notes}
+                "state": "done", "started": start, "seconds": seconds, "notes": ctx.notes}
             self._save_status()
+            self.write_report()
+            for line in ctx.notes:
+                echo(f"  {line}")
+            echo(f"stage {spec.name}: done in {seconds:.0f} s (in {self.run_dir / 'report.md'})")
         self.write_report()
         return self.run_dir
 

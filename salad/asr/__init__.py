@@ -1,6 +1,7 @@
 """Speech recognition (faster-whisper on packaged Whisper models), WER and the TTS quality filter.
 
 ``wer``/``word_errors``/``character_errors``/``normalize_words`` need only ``whisper-normalizer``
+and ``kaldialign``
 (imported on first use); ``WhisperTranscriber`` and ``TTSQualityFilter`` import faster-whisper
 only when built.
 """

@@ -1,5 +1,6 @@
-"""Word (and character) error rate: Levenshtein distance over words normalised as in Whisper's
-evaluation (over the characters of the normalised words, joined by single spaces, for CER).
+"""Word (and character) error rate: Levenshtein distance (``kaldialign``, Kaldi's alignment)
+over words normalised as in Whisper's evaluation (over the characters of the normalised words,
+joined by single spaces, for CER).
 
 Normalisation is Whisper's English text normaliser (the one published ASR results use, from the
 ``whisper-normalizer`` package of the ``asr`` extra): lower case; the fillers hmm/mm/uh/um
@@ -39,6 +40,16 @@ def _english_normalizer() -> Callable[[str], str]:
     return EnglishTextNormalizer()
 
 
+@cache
+def _kaldi_edit_distance() -> Callable[[Sequence[str], Sequence[str]], dict]:
+    try:
+        from kaldialign import edit_distance as kaldi_edit_distance
+    except ImportError as exc:
+        raise SaladError("word error rates need kaldialign: "
+                         "pip install 'salad-speech[asr]'") from exc
+    return kaldi_edit_distance
+
+
 def normalize_words(text: str) -> list[str]:
     """The words of ``text`` after Whisper's English normalisation (see module docstring)."""
     words = _english_normalizer()(text.translate(_PLAIN)).split()
@@ -47,13 +58,7 @@ def normalize_words(text: str) -> list[str]:
 
 def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
     """Minimum substitutions + deletions + insertions turning ``ref`` into ``hyp``."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, start=1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, start=1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
+    return int(_kaldi_edit_distance()(list(ref), list(hyp))["total"])
 
 
 @dataclass(frozen=True)

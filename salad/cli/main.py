@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from . import data_cmd, eval_cmd, plugins_cmd, recipe_cmd, report_cmd
+from . import data_cmd, eval_cmd, plugins_cmd, recipe_cmd, report_cmd, stages_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     plugins_cmd.add_commands(sub)
     recipe_cmd.add_commands(sub)
+    stages_cmd.add_commands(sub)
     data_cmd.add_commands(sub)
     eval_cmd.add_commands(sub)
     report_cmd.add_commands(sub)

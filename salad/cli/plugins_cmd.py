@@ -40,8 +40,6 @@ def cmd_list(args) -> int:
         width = max((len(r.name) for r in rows), default=10)
         for k in kinds:
             recs = host.registry(k).records()
-            if not recs and args.kind is None:
-                continue
             print(f"{KINDS[k].title} ({k}):")
             for r in recs:
                 print(f"  {r.name:<{width}}  {r.version:<8} {r.distribution:<22} {r.summary}")
@@ -57,6 +55,7 @@ def cmd_describe(args) -> int:
     from ..core.errors import UnknownComponentError
     from ..core.plugin_host import get_host
     from ..core.suggest import did_you_mean
+    from .fields import config_doc, field_lines
 
     host = get_host()
     records = host.find(args.name)
@@ -68,16 +67,10 @@ def cmd_describe(args) -> int:
         print(f"{r.name}  ({r.kind}, version {r.version})")
         print(f"  {r.summary}")
         print(f"  distribution: {r.distribution}   plugin: {r.entry_point}")
-        doc = (r.config.__doc__ or "").strip()
-        if doc and not doc.startswith("!!!"):
+        if doc := config_doc(r.config):
             print(f"  {doc}")
         print("  config:")
-        for name, field in r.config.model_fields.items():
-            default = "required" if field.is_required() else repr(field.get_default(
-                call_default_factory=True))
-            ann = getattr(field.annotation, "__name__", str(field.annotation))
-            desc = f"  {field.description}" if field.description else ""
-            print(f"    {name}: {ann} = {default}{desc}")
+        print("\n".join(field_lines(r.config)))
         try:
             ports = r.declared_ports(r.config())
         except Exception as exc:  # a required field without default

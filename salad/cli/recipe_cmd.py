@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import argparse
 
+RUN_EXAMPLES = """\
+examples:
+  salad run recipes/mini/mini.yaml
+      the main job: data, Stage I, evaluation (about 30 minutes on a CPU)
+  salad run recipes/mini/mini.yaml components.loss.config.alpha=0
+      the NLL-only baseline: key=value overrides any recipe field (dotted keys)
+  salad run recipes/mini/mini.yaml --run-dir runs/mini-20250101-120000
+      resume a killed run: finished stages are skipped, training continues
+  salad run recipes/examples/inspect.yaml
+      build every component once and check it (seconds)
+  salad run recipes/mini/mini.yaml --wandb
+      also log metrics to Weights & Biases (WANDB_MODE=offline keeps them local)
+
+what a run leaves: recipe.yaml (every default filled in), metrics.jsonl, tensorboard/
+(tensorboard --logdir RUN/tensorboard), one folder per stage, report.md.
+before running: salad validate RECIPE; salad stages list; salad plugins list
+"""
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a recipe without building anything (local plugin "
@@ -22,10 +40,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_config_show)
     config.set_defaults(handler=lambda args: config.print_help() or 2)
 
-    p = sub.add_parser("run", help="run a recipe's stages in a new or resumed run directory")
-    p.add_argument("recipe")
-    p.add_argument("overrides", nargs="*")
+    p = sub.add_parser(
+        "run", help="run a recipe's stages in a new or resumed run directory",
+        description="Validate RECIPE, then run its stages in order in a run directory\n"
+                    "(<output_dir>/<name>-<time> unless --run-dir is given). Finished stages\n"
+                    "are skipped when the same directory is run again.",
+        epilog=RUN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recipe", help="YAML recipe, e.g. recipes/mini/mini.yaml")
+    p.add_argument("overrides", nargs="*", help="key=value overrides (dotted keys)")
     p.add_argument("--run-dir", help="run directory (resumes it when it exists)")
+    p.add_argument("--wandb", action="store_true",
+                   help="also log metrics to Weights & Biases (needs the wandb extra)")
     p.set_defaults(handler=cmd_run)
 
 
@@ -54,10 +79,13 @@ def cmd_run(args) -> int:
 
     from ..recipe import validate_recipe
     from ..runner import Run
+    from ..tracking import TENSORBOARD_DIR
 
     validated = validate_recipe(args.recipe, args.overrides)
-    run = Run(validated, Path(args.run_dir) if args.run_dir else None)
+    run = Run(validated, Path(args.run_dir) if args.run_dir else None, wandb=args.wandb)
     print(f"run directory: {run.run_dir}")
     run.execute()
     print(f"report: {run.run_dir / 'report.md'}")
+    if (run.run_dir / TENSORBOARD_DIR).is_dir():
+        print(f"curves: tensorboard --logdir {run.run_dir / TENSORBOARD_DIR}")
     return 0

@@ -207,13 +207,14 @@ def precompute(items: Sequence[tuple[str, str | Path]], encoder, cache_root: str
                ) -> PrecomputeReport:
     """Encode the audio of every ``(id, audio path)`` into the cache. Resumable: entries already
     cached are skipped; an item that fails is counted and listed with its reason."""
-    from tqdm import tqdm
+    from .progress import progress_bar
 
     cache = FeatureCache(cache_root, encoder.cache_key())
     report = report or PrecomputeReport()
     report.total += len(items)
     encoding = _Encoding(encoder, cache, report, batch_size)
-    for rid, path in tqdm(items, desc="encoder features", unit="utt", disable=not progress):
+    for rid, path in progress_bar(items, desc="encoder features", unit="utt",
+                                  disable=not progress):
         path = Path(path)
         where = str(path)
         try:

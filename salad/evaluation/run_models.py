@@ -105,5 +105,5 @@ def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None
     meta = {"run_dir": str(run_dir), "checkpoint": str(checkpoint) if checkpoint else None,
             "training": training_summary(run_dir, checkpoint)}
     results = Evaluation(models, cfg, out_dir, log=log).run(label, meta)
-    write_report([results], out_dir)
+    write_report([Path(out_dir) / "results.json"], out_dir)  # as written, items.jsonl beside
     return {**results, "lines": markdown_summary(results)}

@@ -21,6 +21,7 @@ from salad.data.manifests import (
     read_text_manifest,
     write_text_manifest,
 )
+from salad.data.progress import progress_bar
 from salad.synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 
 from .cache import ScoreCache, cache_key
@@ -46,6 +47,7 @@ class SpokenSet:
     audio: dict[str, str] = field(default_factory=dict)       # key -> audio path
     texts: dict[str, str] = field(default_factory=dict)       # key -> spoken text
     failed: dict[str, str] = field(default_factory=dict)      # key -> reason
+    failures_file: str = ""                                    # where the reasons are listed
     wer: float | None = None                                   # of the cascade's ASR
 
 
@@ -68,7 +70,7 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
                           cache_dir=tts_cache, voices=[voice], progress=progress,
                           max_duration_s=max_seconds, retry_failed=True)
     run_synthesis(cfg)
-    out = SpokenSet(voice.speaker, texts=texts)
+    out = SpokenSet(voice.speaker, texts=texts, failures_file=cfg.failures_path)
     if speech_manifest.exists():
         for rec in read_speech_manifest(speech_manifest).records:
             if rec.text_id in texts:
@@ -91,7 +93,7 @@ def recorded_texts(parts: Iterable[SpokenContext], manifest: str | Path, label: 
     if not manifest.is_file():
         raise SaladError(f"recordings {label!r}: manifest {manifest} not found")
     wanted = {p.key: p.spoken for p in parts if p.spoken}
-    out = SpokenSet(f"rec:{label}")
+    out = SpokenSet(f"rec:{label}", failures_file=str(manifest))
     for lineno, row in iter_json_lines(manifest, skip_blank=True):
         if isinstance(row, ManifestLineError):
             raise SaladError(row.format())
@@ -148,14 +150,12 @@ def encoder_frames(spoken: SpokenSet, encoder, feature_cache: str,
 def transcribe(spoken: SpokenSet, transcriber, cache: ScoreCache,
                progress: bool = True) -> dict[str, str]:
     """ASR transcript per key; cached by audio content and ASR model identity."""
-    from tqdm import tqdm
-
     from salad.data.feature_cache import file_hash
 
     model_id = transcriber.model_id()
     out, new = {}, []
-    for key, path in tqdm(sorted(spoken.audio.items()), desc=f"ASR {spoken.voice}", unit="utt",
-                          disable=not progress):
+    for key, path in progress_bar(sorted(spoken.audio.items()), desc=f"ASR {spoken.voice}",
+                                  unit="utt", disable=not progress):
         ck = cache_key(asr=model_id, audio=file_hash(path))
         hit = cache.get(ck)
         if hit is None:

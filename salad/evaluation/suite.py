@@ -19,6 +19,7 @@ from salad.asr import corpus_wer
 from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
 from salad.data.files import atomic_write_json, atomic_write_text
+from salad.data.progress import progress_bar
 
 from .cache import ScoreCache
 from .config import EvalConfig
@@ -26,7 +27,7 @@ from .loglik import LoglikScorer
 from .prompts import PromptFormat
 from .scoring import BenchmarkResult, TextContexts, evaluate
 from .spoken import speech_problem, spoken_parts
-from .stats import paired_gap
+from .stats import paired_gap, pooled_gaps
 
 SCHEMA = "salad.eval.v1"
 
@@ -63,18 +64,30 @@ def benchmark_items(name: str, cfg: EvalConfig) -> tuple[list[BenchmarkItem], li
 def _progress(cfg: EvalConfig, desc: str) -> Callable[[int, int], None] | None:
     if not cfg.progress:
         return None
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
+    bars = []
 
     def update(done: int, total: int) -> None:
-        bar = bars.setdefault("bar", tqdm(total=total, desc=desc, unit="item", leave=False))
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(progress_bar(total=total, desc=desc, unit="item", leave=False))
+        bars[0].update(done - bars[0].n)
         if done >= total:
-            bar.close()
+            bars[0].close()
 
     return update
+
+
+def _heard(items: list[BenchmarkItem], spoken, transcripts: dict[str, str] | None = None
+           ) -> dict[str, dict]:
+    """Per item id: the text and audio of its spoken parts and, for the cascade, their
+    transcripts."""
+    out = {}
+    for item in items:
+        keys = list(dict.fromkeys(p.key for p in spoken_parts(item)))  # a shared context once
+        out[item.id] = {"spoken": [spoken.texts[k] for k in keys],
+                        "audio": [spoken.audio[k] for k in keys]}
+        if transcripts is not None:
+            out[item.id]["transcript"] = [transcripts[k] for k in keys]
+    return out
 
 
 class Evaluation:
@@ -93,7 +106,11 @@ class Evaluation:
 
     # ---- modes ----
     def _score(self, mode: str, bench: str, scorer, items, pool, model_id, contexts=None,
-               skipped: dict[str, str] | None = None) -> BenchmarkResult:
+               skipped: dict[str, str] | None = None,
+               heard: dict[str, dict] | None = None) -> BenchmarkResult:
+        """Score ``items`` in ``mode``; each item's row in ``items.jsonl`` gets the chosen
+        option (by the run's metric), every option's log-likelihood and ``heard[item id]``
+        (the audio and transcript of a spoken mode)."""
         cfg = self.cfg
         res = evaluate(scorer, items, model_id=model_id, shots=cfg.shots, seed=cfg.seed,
                        pool=pool, contexts=contexts, cache=self.scores,
@@ -101,7 +118,10 @@ class Evaluation:
         res.skipped.update(skipped or {})
         for s in res.scores:
             self.rows.append({"benchmark": bench, "mode": mode, "item": s.item_id,
-                              "correct": s.correct, "correct_norm": s.correct_norm})
+                              "correct": s.correct, "correct_norm": s.correct_norm,
+                              "gold": s.gold,
+                              "chosen": s.pred_norm if cfg.metric == "acc_norm" else s.pred,
+                              "loglik": list(s.loglik), **(heard or {}).get(s.item_id, {})})
         self.log(f"  {bench:<14} {mode:<34} n={res.n:<5} acc={res.acc:.3f} "
                  f"acc_norm={res.acc_norm:.3f}" + (f" skipped={len(res.skipped)}"
                                                    if res.skipped else ""))
@@ -129,6 +149,9 @@ class Evaluation:
         for n, (label, load) in enumerate(sources):
             self.log(f"spoken items, voice {label}")
             spoken = load()
+            if spoken.failed:
+                self.log(f"  {len(spoken.failed)} of {len(spoken.texts)} texts have no audio in "
+                         f"voice {label}; reasons in {spoken.failures_file}")
             frames = None
             if "student_speech" in cfg.modes and self.models.speech_lm is not None:
                 frames = encoder_frames(spoken, self.models.encoder, cfg.feature_cache,
@@ -195,21 +218,26 @@ class Evaluation:
                                               f"{label_v}|{m.encoder.cache_key()}")
                     mode = f"student_speech@{label_v}"
                     results[mode] = (self._score(mode, name, self.student_scorer, keep, pool,
-                                                 m.student_id, contexts, skipped), {})
+                                                 m.student_id, contexts, skipped,
+                                                 _heard(keep, sp)), {})
                 if texts is not None:
                     mode = f"cascade@{label_v}"
                     fmt = TextContexts(PromptFormat(name=f"cascade-v1|{label_v}"))
                     asr_items = [self._transcribed(i, texts) for i in keep]
                     said = {p.key for i in keep for p in spoken_parts(i)}
                     results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
-                                                 pool, m.teacher_id, fmt, skipped),
+                                                 pool, m.teacher_id, fmt, skipped,
+                                                 _heard(keep, sp, texts)),
                                      {"wer": corpus_wer((sp.texts[k], texts[k]) for k in said)})
-            benchmarks.append(self._summarize(name, len(items), results))
+            benchmarks.append(self._summarize(name, items, results))
+        correct_key = "correct_norm" if cfg.metric == "acc_norm" else "correct"
         out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
                "metric": cfg.metric, "benchmarks": benchmarks,
+               "pooled_gaps": pooled_gaps(self.rows, correct_key, resamples=cfg.bootstrap,
+                                          seed=cfg.seed),
                "voices": [*cfg.voices, *(f"rec:{r}" for r in cfg.recordings)],
                "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
-                              "failed": len(sp.failed),
+                              "failed": len(sp.failed), "failures_file": sp.failures_file,
                               **({"wer": sp.wer} if sp.wer is not None else {})}
                           for v, (sp, _, _) in spoken.items()},
                "config": cfg.model_dump(mode="json"), "seconds": round(time.time() - start, 1)}
@@ -219,7 +247,7 @@ class Evaluation:
                           "".join(json.dumps(r) + "\n" for r in self.rows))
         return out
 
-    def _summarize(self, bench: str, n_items: int,
+    def _summarize(self, bench: str, items: list[BenchmarkItem],
                    results: dict[str, tuple[BenchmarkResult, dict]]) -> dict:
         cfg = self.cfg
         modes = {mode: {"acc": r.acc, "acc_norm": r.acc_norm, "n": r.n,
@@ -236,4 +264,6 @@ class Evaluation:
                 if mode != "teacher_text":
                     gaps[mode] = paired_gap(ref, correct(r), resamples=cfg.bootstrap,
                                             seed=cfg.seed)
-        return {"benchmark": bench, "n_items": n_items, "modes": modes, "gaps": gaps}
+        chance = sum(1 / len(i.contexts or i.choices) for i in items) / len(items)
+        return {"benchmark": bench, "n_items": len(items), "chance": chance, "modes": modes,
+                "gaps": gaps}

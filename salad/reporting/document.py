@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,14 @@ class Paragraph:
 
 @dataclass
 class Figure:
+    path: Path
+    caption: str
+
+
+@dataclass
+class Audio:
+    """A sound file: a player in the HTML (embedded), a link in Markdown."""
+
     path: Path
     caption: str
 
@@ -59,13 +68,12 @@ def _md_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def _relative(path: Path, base: Path | None) -> str:
-    if base is None:
-        return path.as_posix()
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def relative_path(path: str | Path, base: Path | None) -> str:
+    """``path`` relative to ``base`` (``..`` where needed), so that a report names no absolute
+    path; names of results held in memory (``<results of LABEL>``) stay as they are."""
+    if base is None or str(path).startswith("<"):
+        return Path(path).as_posix()
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def to_markdown(doc: Document, figures: bool = True) -> str:
@@ -78,7 +86,9 @@ def to_markdown(doc: Document, figures: bool = True) -> str:
             elif isinstance(block, Paragraph):
                 out += [block.text, ""]
             elif isinstance(block, Figure) and figures:
-                out += [f"![{block.caption}]({_relative(block.path, doc.base_dir)})", ""]
+                out += [f"![{block.caption}]({relative_path(block.path, doc.base_dir)})", ""]
+            elif isinstance(block, Audio):
+                out += [f"[{block.caption}]({relative_path(block.path, doc.base_dir)})", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -116,6 +126,21 @@ def _html_figure(fig: Figure) -> str:
             f"<figcaption>{cap}</figcaption></figure>")
 
 
+_AUDIO_TYPES = {".flac": "audio/flac", ".wav": "audio/wav", ".mp3": "audio/mpeg",
+                ".ogg": "audio/ogg"}
+
+
+def _html_audio(audio: Audio) -> str:
+    cap = html.escape(audio.caption)
+    path = Path(audio.path)
+    if not path.is_file():
+        return f"<p>{cap} (audio file missing)</p>"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    kind = _AUDIO_TYPES.get(path.suffix.lower(), "audio/wav")
+    return (f'<figure><audio controls preload="none" src="data:{kind};base64,{data}"></audio>'
+            f"<figcaption>{cap}</figcaption></figure>")
+
+
 def to_html(doc: Document) -> str:
     """A self-contained page: inline CSS, figures embedded as base64 PNG data URIs."""
     e = html.escape
@@ -130,6 +155,8 @@ def to_html(doc: Document) -> str:
                 body.append(f"<p>{e(block.text)}</p>")
             elif isinstance(block, Figure):
                 body.append(_html_figure(block))
+            elif isinstance(block, Audio):
+                body.append(_html_audio(block))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(doc.title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(body) + "\n</body></html>\n")

@@ -58,7 +58,8 @@ def _nan_to_zero(values) -> np.ndarray:
 
 
 def accuracy_bars(run: RunResults, path: Path) -> Path:
-    """Grouped bars: one group per benchmark, one bar per mode (headline metric)."""
+    """Grouped bars: one group per benchmark, one bar per mode (headline metric), and the
+    benchmark's chance level as a dashed line across its group."""
     plt = _pyplot()
     names, modes = run.benchmark_names(), run.modes()
     x = np.arange(len(names))
@@ -68,6 +69,11 @@ def accuracy_bars(run: RunResults, path: Path) -> Path:
         values = [run.score(b, mode) for b in names]
         ax.bar(x + (i - (len(modes) - 1) / 2) * width, _nan_to_zero(values), width,
                label=mode_header(mode))
+    chance = np.array([run.chance(b) for b in names])
+    known = ~np.isnan(chance)
+    if known.any():
+        ax.hlines(chance[known], x[known] - 0.45, x[known] + 0.45, colors="black",
+                  linestyles="dashed", linewidth=1.2, label="chance (guessing)")
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set_ylabel(run.metric)
     ax.set_ylim(0, 1)

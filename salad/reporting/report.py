@@ -11,8 +11,20 @@ from ..analysis.scaling import ScalingFit, plot_scaling
 from ..core.errors import SaladError
 from ..data.files import atomic_write_text
 from . import plots
-from .document import Document, Figure, Paragraph, Section, Table, to_html, to_markdown
+from .document import (
+    Audio,
+    Document,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+    relative_path,
+    to_html,
+    to_markdown,
+)
+from .examples import EXAMPLES_SHOWN, text_right_speech_wrong
 from .fits import cross_run_analysis, scaling_fit
+from .headline import headline
 from .results import RunResults, load_results, results_from_dict, unique_labels
 from .tables import (
     comparison,
@@ -25,8 +37,10 @@ from .tables import (
 )
 
 
-def _runs_table(runs: list[RunResults]) -> Table:
-    rows = [[r.label, str(r.path), r.checkpoint or "untrained", str(r.shots), str(r.seed),
+def _runs_table(runs: list[RunResults], out_dir: Path) -> Table:
+    rows = [[r.label, relative_path(r.path, out_dir),
+             relative_path(r.checkpoint, out_dir) if r.checkpoint else "untrained",
+             str(r.shots), str(r.seed),
              r.metric, ", ".join(r.voices) or "none",
              fmt_num(r.seconds, 1) if isinstance(r.seconds, (int, float)) else "n/a"]
             for r in runs]
@@ -34,12 +48,17 @@ def _runs_table(runs: list[RunResults]) -> Table:
                   "eval seconds"], rows)
 
 
+def _within_data(tokens: float, trained: float) -> str:
+    return (fmt_tokens(tokens) if tokens <= trained
+            else f"not reached (> {fmt_tokens(trained)} trained)")
+
+
 def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) -> Section:
     section = Section("Scaling law of misalignment", [Paragraph(
         "M(D) = E + B * D^-beta fitted to held-out misalignment over training tokens D from the "
         "run's Stage I history; E is the irreducible misalignment and the last column the "
-        "tokens at which the fitted curve comes within 5% of E (an extrapolation when it lies "
-        "beyond the tokens trained).")])
+        "tokens at which the fitted curve comes within 5% of E, shown only when the run trained "
+        "that long: the fit is not extrapolated past the data.")])
     rows, notes, figures = [], [], []
     for run in runs:
         result = fits[run.label]
@@ -48,7 +67,8 @@ def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) ->
             continue
         fit = result["fit"]
         rows.append([run.label, fmt_num(fit["E"]), fmt_num(fit["B"], 3), fmt_num(fit["beta"], 3),
-                     fmt_num(fit["r2"], 3), fmt_tokens(fit["tokens_within_5pct"]),
+                     fmt_num(fit["r2"], 3), _within_data(fit["tokens_within_5pct"],
+                                                         max(result["tokens"])),
                      str(fit["n_points"])])
         path = plot_dir / f"scaling_{stems[run.label]}.png"
         plot_scaling(ScalingFit(**fit), result["tokens"], result["misalignment"], path,
@@ -58,6 +78,24 @@ def _scaling_section(runs, fits: dict, plot_dir: Path, stems: dict[str, str]) ->
         section.blocks.append(Table(["run", "E", "B", "beta", "R^2", "tokens to within 5% of E",
                                      "points"], rows))
     section.blocks += notes + figures
+    return section
+
+
+def _examples_section(run: RunResults) -> Section | None:
+    rows = text_right_speech_wrong(run)
+    if not rows:
+        return None
+    section = Section(f"{run.label}: text right, speech wrong", [Paragraph(
+        f"Items the teacher answers right from text and the student gets wrong from speech "
+        f"({run.main_voice}), up to {EXAMPLES_SHOWN} spread over the benchmarks; options are "
+        "numbered from 0, log-likelihoods are the student's.")], level=3)
+    section.blocks.append(Table(
+        ["benchmark", "item", "spoken", "chosen", "right", "log-likelihoods"],
+        [[r["benchmark"], r["item"], " / ".join(r.get("spoken", [])), str(r["chosen"]),
+          str(r["gold"]), ", ".join(f"{v:.2f}" for v in r["loglik"])] for r in rows]))
+    for r in rows:
+        for path in dict.fromkeys(r["audio"]):
+            section.blocks.append(Audio(Path(path), f"{r['benchmark']} {r['item']}"))
     return section
 
 
@@ -93,7 +131,8 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
     labels = [r.label for r in runs]
     stems = plots.file_stems(labels)
     doc = Document(f"SALAD evaluation report: {', '.join(labels)}", base_dir=out_dir)
-    doc.sections.append(Section("Runs", [_runs_table(runs)]))
+    doc.sections.append(Section("At a glance", [Paragraph(headline(r)) for r in runs]))
+    doc.sections.append(Section("Runs", [_runs_table(runs, out_dir)]))
 
     comp = comparison(runs)
     side = Section("Side by side", [comparison_table(comp)])
@@ -115,6 +154,9 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
         path = plots.accuracy_bars(run, plot_dir / f"accuracy_{stems[run.label]}.png")
         section.blocks.append(Figure(path, f"{run.label}: {run.metric} by benchmark and mode"))
         doc.sections.append(section)
+        examples = _examples_section(run)
+        if examples is not None:
+            doc.sections.append(examples)
 
     training = Section("Training", [training_table(runs)])
     curves = plots.training_curves(runs, plot_dir / "training_curves.png")
@@ -138,6 +180,8 @@ def build_report(runs: list[RunResults], out_dir) -> tuple[Document, dict]:
                   "scaling": {k: v for k, v in fits[r.label].items()
                               if k not in ("tokens", "misalignment")}}
                  for r in runs],
+        "headlines": {r.label: headline(r) for r in runs},
+        "pooled_gaps": {r.label: r.raw.get("pooled_gaps") for r in runs},
         "comparison": comp,
         "analysis": analysis,
     }
@@ -164,8 +208,10 @@ def _as_run(source) -> RunResults:
 
 
 def markdown_summary(results) -> list[str]:
-    """The Markdown lines of one run's benchmark x mode table (results dict, path or run)."""
-    return to_markdown(Document("", [Section("", [run_table(_as_run(results))])]),
+    """The Markdown lines of one run's headline and benchmark x mode table (results dict, path
+    or run)."""
+    run = _as_run(results)
+    return to_markdown(Document("", [Section("", [Paragraph(headline(run)), run_table(run)])]),
                        figures=False).splitlines()[4:]
 
 

@@ -57,6 +57,14 @@ class RunResults:
     def second_voice(self) -> str | None:
         return self.voices[1] if len(self.voices) > 1 else None
 
+    @property
+    def cascade(self) -> str | None:
+        """The cascade mode of the main voice, else the first cascade scored (None without)."""
+        mode = cascade_mode(self.main_voice)
+        if mode in self.modes():
+            return mode
+        return next((m for m in self.modes() if m.startswith(CASCADE)), None)
+
     def benchmark_names(self) -> list[str]:
         return [b["benchmark"] for b in self.benchmarks]
 
@@ -87,6 +95,21 @@ class RunResults:
             return (math.nan, math.nan, math.nan)
         ci = entry.get("ci95") or [None, None]
         return (_num(entry.get("value")), _num(ci[0]), _num(ci[1]))
+
+    def pooled_gap(self, mode: str | None) -> tuple[float, float, float, int]:
+        """(value, ci_low, ci_high, items) of teacher_text minus ``mode`` over the items of all
+        benchmarks together; NaNs and 0 when the results hold none (written before it was)."""
+        entry = (self.raw.get("pooled_gaps") or {}).get(mode) if mode else None
+        if not isinstance(entry, dict):
+            return (math.nan, math.nan, math.nan, 0)
+        ci = entry.get("ci95") or [None, None]
+        n = entry.get("n")
+        return (_num(entry.get("value")), _num(ci[0]), _num(ci[1]),
+                n if isinstance(n, int) else 0)
+
+    def chance(self, benchmark: str) -> float:
+        """The accuracy of guessing on ``benchmark`` (mean of 1 / options), or NaN."""
+        return _num((self._bench(benchmark) or {}).get("chance"))
 
     def mean_score(self, mode: str | None, benchmarks=None, key: str | None = None) -> float:
         """Plain mean over ``benchmarks`` (default: all) of the finite scores of ``mode``."""

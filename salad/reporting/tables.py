@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from .document import Table
 from .results import (
     STUDENT_TEXT,
     TEACHER_TEXT,
     RunResults,
-    cascade_mode,
     nanmean,
     speech_mode,
 )
@@ -59,6 +59,19 @@ def fmt_tokens(x: float) -> str:
     return f"{x:,.0f}" if abs(x) < 1e9 else f"{x:.3g}"
 
 
+CHANCE_MARK = " (<= chance)"
+
+
+def at_chance(score: float, chance: float) -> bool:
+    """Whether ``score`` is no better than guessing (``chance``: mean of 1 / options)."""
+    return not math.isnan(score) and not math.isnan(chance) and score <= chance + 1e-9
+
+
+def fmt_score(score: float, chance: float) -> str:
+    """``fmt`` with :data:`CHANCE_MARK` when the score is at or below chance."""
+    return fmt(score) + (CHANCE_MARK if at_chance(score, chance) else "")
+
+
 def mode_header(mode: str) -> str:
     if mode in (TEACHER_TEXT, STUDENT_TEXT):
         return mode.replace("_", " ")
@@ -71,22 +84,27 @@ def run_table(run: RunResults) -> Table:
     modes, gap_modes = run.modes(), run.gap_modes()
     wer_modes = [m for m in modes if any(
         "wer" in b["modes"].get(m, {}) for b in run.benchmarks)]
-    header = (["benchmark", "items"] + [mode_header(m) for m in modes]
+    chances = [run.chance(b) for b in run.benchmark_names()]
+    with_chance = any(not math.isnan(c) for c in chances)
+    header = (["benchmark", "items"] + (["chance"] if with_chance else [])
+              + [mode_header(m) for m in modes]
               + [f"WER {mode_header(m)}" for m in wer_modes]
               + [f"gap {mode_header(m)}" for m in gap_modes])
     names = run.benchmark_names()
     rows = []
     for bench in run.benchmarks:
         name = bench["benchmark"]
-        row = [name, str(bench.get("n_items", ""))]
+        chance = run.chance(name)
+        row = [name, str(bench.get("n_items", ""))] + ([fmt(chance)] if with_chance else [])
         row += [f"{fmt(run.score(name, m, 'acc_norm'))} / {fmt(run.score(name, m, 'acc'))}"
+                + (CHANCE_MARK if at_chance(run.score(name, m), chance) else "")
                 for m in modes]
         row += [fmt(run.score(name, m, "wer")) for m in wer_modes]
         row += [fmt_gap(*run.gap(name, m)) for m in gap_modes]
         rows.append(row)
     if len(names) > 1:
         total = sum(int(b.get("n_items") or 0) for b in run.benchmarks)
-        row = ["mean", str(total)]
+        row = ["mean", str(total)] + ([fmt(nanmean(chances))] if with_chance else [])
         row += [f"{fmt(run.mean_score(m, key='acc_norm'))} / {fmt(run.mean_score(m, key='acc'))}"
                 for m in modes]
         row += [fmt(run.mean_score(m, key="wer")) for m in wer_modes]
@@ -95,7 +113,9 @@ def run_table(run: RunResults) -> Table:
         rows.append(row)
     caption = (f"{run.label}: cells are acc_norm / acc; gap = teacher text - mode in "
                f"{run.metric} on the items both scored, with its 95% CI; the mean row is the "
-               "plain mean over the benchmarks that have the mode")
+               "plain mean over the benchmarks that have the mode"
+               + (f"; chance = guessing (mean of 1 / options), '{CHANCE_MARK.strip()}' marks "
+                  f"a score no better than it in {run.metric}" if with_chance else ""))
     return Table(header, rows, caption)
 
 
@@ -112,17 +132,14 @@ def skipped_notes(run: RunResults) -> list[str]:
 
 def _comparison_cells(run: RunResults, benchmark: str) -> dict:
     main = speech_mode(run.main_voice)
-    cascade = cascade_mode(run.main_voice)
-    if cascade not in run.modes():
-        cascade = next((m for m in run.modes() if m.startswith("cascade@")), None)
     value, lo, hi = run.gap(benchmark, main)
     return {
         "teacher_text": run.score(benchmark, TEACHER_TEXT),
         "student_text": run.score(benchmark, STUDENT_TEXT),
         "speech_main": run.score(benchmark, main),
         "speech_second": run.score(benchmark, speech_mode(run.second_voice)),
-        "cascade": run.score(benchmark, cascade),
-        "gap": value, "gap_ci95": [lo, hi],
+        "cascade": run.score(benchmark, run.cascade),
+        "gap": value, "gap_ci95": [lo, hi], "chance": run.chance(benchmark),
     }
 
 
@@ -136,7 +153,8 @@ def comparison(runs: list[RunResults]) -> dict:
     mean = {}
     for run in runs:
         cells = [row["runs"][run.label] for row in rows]
-        mean[run.label] = {k: nanmean([c[k] for c in cells]) for k in COMPARISON_COLUMNS}
+        mean[run.label] = {k: nanmean([c[k] for c in cells])
+                           for k in (*COMPARISON_COLUMNS, "chance")}
         mean[run.label]["gap_ci95"] = [math.nan, math.nan]
     columns = [k for k in COMPARISON_COLUMNS
                if any(not math.isnan(row["runs"][r.label][k]) for row in rows for r in runs)]
@@ -156,7 +174,7 @@ def comparison_table(comp: dict) -> Table:
                 lo, hi = values["gap_ci95"] if with_ci else (math.nan, math.nan)
                 out.append(fmt_gap(values["gap"], lo, hi))
             else:
-                out.append(fmt(values[k]))
+                out.append(fmt_score(values[k], values["chance"]))
         return out
 
     rows = [[row["benchmark"]] + [c for label in labels for c in cells(row["runs"][label], True)]
@@ -166,7 +184,7 @@ def comparison_table(comp: dict) -> Table:
     metrics = sorted(set(comp["metric"].values()))
     caption = (f"runs side by side in {' / '.join(metrics)}; speech and gap use each run's main "
                "voice, the cascade its main voice when scored; gap = teacher text - speech with "
-               "its 95% CI")
+               f"its 95% CI; '{CHANCE_MARK.strip()}' marks a score no better than guessing")
     return Table(header, rows, caption)
 
 
@@ -179,7 +197,8 @@ def training_table(runs: list[RunResults]) -> Table:
         rows.append([run.label, fmt_num(run.training_end("misalignment")),
                      fmt_num(run.training_end("forgetting")),
                      fmt_tokens(run.training_end("tokens")), str(len(run.history())),
-                     run.checkpoint or "untrained"])
+                     Path(run.checkpoint).name if run.checkpoint else "untrained"])
     return Table(["run", "M end", "F end", "tokens", "history points", "checkpoint"], rows,
-                 "training at the evaluated checkpoint: misalignment M and forgetting F "
+                 "training at the evaluated checkpoint (its path is in the Runs table): "
+                 "misalignment M and forgetting F "
                  "(held-out, nats/token) and training tokens seen")

@@ -32,6 +32,7 @@ from ..data.manifests import (
     read_text_manifest,
     relative_audio,
 )
+from ..data.progress import progress_bar
 from .cache import stable_seed
 from .config import SynthesisConfig
 from .resume import load_previous, task_key
@@ -170,8 +171,6 @@ def run_synthesis(cfg: SynthesisConfig, where: str = "synthesis job") -> Synthes
 
 
 def _run_locked(cfg: SynthesisConfig, tasks: list[dict]) -> SynthesisSummary:
-    from tqdm import tqdm
-
     summary = SynthesisSummary(output=cfg.output, failures_file=cfg.failures_path)
     prev = load_previous(cfg, {t["id"]: t for t in tasks if "id" in t})
     summary.stale = prev.stale
@@ -188,8 +187,8 @@ def _run_locked(cfg: SynthesisConfig, tasks: list[dict]) -> SynthesisSummary:
             input_failures.append(task["input_error"])
         else:
             pending.append(task)
-    bar = tqdm(total=len(pending), desc="synthesize", unit="utt", disable=not cfg.progress,
-               dynamic_ncols=True)
+    bar = progress_bar(total=len(pending), desc="synthesize", unit="utt",
+                       disable=not cfg.progress, dynamic_ncols=True)
     results = _Results(cfg, summary, bar)
     try:
         for failure in input_failures:

@@ -77,3 +77,19 @@ def test_prepare_mini_real_voices(tmp_path):
     summary = prepare_mini(cfg)
     train = next(s for s in summary.sets if s.name == "narrow_train_speech")
     assert train.utterances == 10 and train.failed == 0 and train.hours > 0
+
+
+def test_failed_synthesis_counts_name_the_failures_file(tmp_path):
+    tone = {"engine": "test.tone_tts.v1", "voice": "low", "config": {"fail_on": "1 of"}}
+    cfg = MiniDataConfig(
+        data_dir=str(tmp_path / "mini"), plugins=[TONE], workers=1, progress=False,
+        narrow_corpus=_corpus(tmp_path / "talk.jsonl", 30, ["chat"]),
+        broad_corpora=[_corpus(tmp_path / "a.jsonl", 20, ["x"])],
+        narrow_train=24, narrow_heldout=4, broad_pool=10, broad_heldout=5,
+        train_voices=[tone], heldout_voices=[{**tone, "label": "tone-heldout"}])
+    summary = prepare_mini(cfg)
+    train = {s.name: s for s in summary.sets}["narrow_train_speech"]
+    assert train.failed > 0
+    failures = tmp_path / "mini" / "speech" / "narrow_train.jsonl.failures.jsonl"
+    assert train.failures_file == str(failures) and failures.is_file()
+    assert f"({train.failed} failed; see {failures})" in summary.format()

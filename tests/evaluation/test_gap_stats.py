@@ -34,3 +34,21 @@ def test_interval_is_seeded_and_empty_overlap_is_nan():
     assert paired_gap(ref, other, seed=3) == paired_gap(ref, other, seed=3)
     empty = paired_gap(ref, {"x": True})
     assert empty["n"] == 0 and math.isnan(empty["value"])
+
+
+def test_pooled_gap_pairs_items_across_benchmarks():
+    from salad.evaluation.stats import pooled_gaps
+
+    rows = []
+    for bench, n, speech_right in (("a", 40, 30), ("b", 60, 20)):  # same item ids in both
+        for k in range(n):
+            rows.append({"benchmark": bench, "mode": "teacher_text", "item": str(k),
+                         "correct_norm": True})
+            rows.append({"benchmark": bench, "mode": "speech", "item": str(k),
+                         "correct_norm": k < speech_right})
+    got = pooled_gaps(rows, "correct_norm", resamples=2000, seed=0)
+    assert set(got) == {"speech"} and got["speech"]["n"] == 100
+    assert got["speech"]["value"] == pytest.approx(1 - 50 / 100)
+    lo, hi = got["speech"]["ci95"]
+    assert lo < 0.5 < hi and hi - lo < 0.25
+    assert pooled_gaps([r for r in rows if r["mode"] == "speech"], "correct_norm") == {}

@@ -2,13 +2,16 @@
 
 The numbers are synthetic and chosen by the test: ``scores`` maps benchmark -> mode ->
 ``(acc_norm, acc)``. Gaps are teacher text minus the mode in the headline metric with a fixed
-+-0.04 interval; items.jsonl holds per-item rows consistent with the accuracies.
++-0.04 interval; items.jsonl holds per-item rows consistent with the accuracies, and the pooled
+gaps are computed from them as ``salad eval`` does.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from salad.evaluation.stats import pooled_gaps
 
 
 def scaling_history(tokens, E=0.2, B=30.0, beta=0.5, forgetting=0.01) -> list[dict]:
@@ -30,14 +33,15 @@ def training_block(history: list[dict]) -> dict:
 def write_eval_results(run_dir, label: str, scores: dict, *, voices=("piper:joe",),
                        training: dict | None = None, n_items: int = 100,
                        skipped: dict | None = None, wer: float | None = 0.061,
-                       metric: str = "acc_norm") -> Path:
+                       metric: str = "acc_norm", chance: float | None = None) -> Path:
     """Write ``run_dir/eval/results.json`` and ``items.jsonl``; returns the results path."""
     eval_dir = Path(run_dir) / "eval"
     eval_dir.mkdir(parents=True, exist_ok=True)
     skipped = skipped or {}
     benchmarks, items = [], []
     for bench, modes in scores.items():
-        entry = {"benchmark": bench, "n_items": n_items, "modes": {}, "gaps": {}}
+        entry = {"benchmark": bench, "n_items": n_items, "modes": {}, "gaps": {},
+                 **({"chance": chance} if chance is not None else {})}
         for mode, (acc_norm, acc) in modes.items():
             skip = skipped.get((bench, mode), 0)
             m = {"acc": acc, "acc_norm": acc_norm, "n": n_items - skip, "skipped": skip}
@@ -62,6 +66,7 @@ def write_eval_results(run_dir, label: str, scores: dict, *, voices=("piper:joe"
         "checkpoint": f"{run_dir}/stage1/checkpoints/final" if training else None,
         "shots": 0, "seed": 0, "metric": metric, "voices": list(voices),
         "training": training, "benchmarks": benchmarks, "seconds": 12.5,
+        "pooled_gaps": pooled_gaps(items, "correct_norm" if metric == "acc_norm" else "correct"),
     }
     path = eval_dir / "results.json"
     path.write_text(json.dumps(results, indent=2), encoding="utf-8")

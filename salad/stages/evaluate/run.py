@@ -17,3 +17,5 @@ def run(ctx: RunContext, cfg) -> None:
     out = evaluate_run(models, eval_cfg, run_dir, checkpoint, run_dir / "eval")
     for line in out["lines"]:
         ctx.note(line)
+    ctx.note("")
+    ctx.note("The evaluation report with plots: `eval/report.html` (and `eval/report.md`).")

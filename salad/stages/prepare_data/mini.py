@@ -112,6 +112,7 @@ class SetSummary:
     domains: int = 0
     failed: int = 0
     path: str = ""
+    failures_file: str = ""
 
 
 @dataclass
@@ -127,7 +128,7 @@ class MiniSummary:
         for s in self.sets:
             hours = f"{s.hours:.3f}" if s.kind == "speech" else "-"
             voices = str(len(s.voices)) if s.kind == "speech" else "-"
-            fail = f"  ({s.failed} failed)" if s.failed else ""
+            fail = f"  ({s.failed} failed; see {s.failures_file})" if s.failed else ""
             rows.append(f"{s.name:<22} {s.kind:<6} {s.utterances:>7} {hours:>7} {voices:>6} "
                         f"{s.domains:>7}{fail}")
         speech = [s for s in self.sets if s.kind == "speech"]
@@ -153,7 +154,10 @@ def _hash_order(records: list[TextRecord], seed: int) -> list[TextRecord]:
     return sorted(records, key=lambda r: stable_seed(seed, "split", r.id))
 
 
-def _speech_summary(name: str, manifest: Path, failed: int) -> SetSummary:
+def _speech_summary(name: str, job: SynthesisConfig, failed: int) -> SetSummary:
+    """A speech set's summary: ``failed`` counts the job's failures (listed with their reasons
+    in its failures file) and the manifest's unreadable lines."""
+    manifest = Path(job.output)
     read = read_speech_manifest(manifest) if manifest.exists() else None
     recs = read.records if read else []
     failed += len(read.errors) if read else 0
@@ -161,7 +165,7 @@ def _speech_summary(name: str, manifest: Path, failed: int) -> SetSummary:
                       hours=sum(r.duration for r in recs) / 3600.0,
                       voices=sorted({r.speaker or r.voice for r in recs}),
                       domains=len({d for r in recs for d in r.domains}), failed=failed,
-                      path=str(manifest))
+                      path=str(manifest), failures_file=job.failures_path)
 
 
 def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummary:
@@ -237,7 +241,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
         result = run_synthesis(job, where)
         if result.problem():
             raise SaladError(f"{name} speech: {result.problem()}")
-        summaries.append(_speech_summary(f"{name}_speech", Path(job.output),
+        summaries.append(_speech_summary(f"{name}_speech", job,
                                          result.failed + result.skipped_failed))
     summaries += [_text_summary(f"{n}_text", texts / f"{n}.jsonl", r) for n, r in sets.items()]
     summary = MiniSummary(data_dir=str(root), sets=summaries,
