@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
-from tqdm import tqdm
 
 from ..asr.wer import corpus_wer
 from ..core.errors import SaladError
 from ..data.files import atomic_write_json
+from ..data.progress import progress_bar
 from .checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint
 from .config import AlignConfig
 from .data import FeatureLookup, Sampler, Utterance, pad_frames
@@ -126,7 +126,7 @@ class AlignTrainer:
         cfg = self.cfg
         self.resume()
         self.adapter.train()
-        bar = tqdm(total=cfg.steps, initial=self.step, desc="align (CTC)", unit="step",
+        bar = progress_bar(total=cfg.steps, initial=self.step, desc="align (CTC)", unit="step",
                    disable=not progress)
         start, steps_run = time.time(), 0
         while self.step < cfg.steps and (stop_after is None or steps_run < stop_after):

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from ..data.files import atomic_write_text
+from ..data.progress import progress_bar
 from ..speech.model import SpeechLM, teacher_logits
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import Stage1Config
@@ -153,7 +153,7 @@ class Stage1Trainer:
         if not resumed:
             self.evaluate()
         pre_decay = decay_start_step(cfg)
-        bar = tqdm(total=cfg.steps, initial=self.step, desc="stage1", unit="step",
+        bar = progress_bar(total=cfg.steps, initial=self.step, desc="stage1", unit="step",
                    disable=not progress)
         start_time, start_tokens = time.time(), self.tokens_seen
         steps_run = 0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
-from tqdm import tqdm
 
 from ..data.files import atomic_path
+from ..data.progress import progress_bar
 from ..speech.interleave import collate
 from ..speech.model import teacher_logits
 from ..speech.teacher import TeacherTopK
@@ -50,7 +50,8 @@ class TeacherCache:
             if bytes(data["fingerprint"].tolist()).decode() == fp:
                 return cls(data["logprobs"], data["indices"], data["offsets"].tolist())
         chunks_lp, chunks_ix, offsets, total = [], [], [], 0
-        for start in tqdm(range(0, len(windows), batch_size), desc="teacher top-k", unit="batch"):
+        for start in progress_bar(range(0, len(windows), batch_size), desc="teacher top-k",
+                                  unit="batch"):
             group = windows[start:start + batch_size]
             layouts = builder.text_layouts(group)
             batch = collate(layouts)
