@@ -120,7 +120,9 @@ components:
   loss: {{name: salad.kl_distill.v1, config: {{temperature: 2.0}}}}
 stages:
   - name: stage1
-    config: {{train_manifest: {manifest}, heldout_manifest: {manifest}}}
+    config:
+      train_manifest: {manifest}
+      heldout: [{{name: held, speech: {manifest}, texts: {manifest}}}]
 """, encoding="utf-8")
     rc, _, err = cli("validate", str(path))
     assert rc == 1
