@@ -17,6 +17,7 @@ from salad.core.items import BenchmarkItem
 from .prompts import option_texts
 
 _LABEL = re.compile(r"^\s*(?:Question|Q)\s*:\s*", re.IGNORECASE)
+_CLOSING = re.compile(r"[\s.!?,;:\u2026]+$")
 _CUE = re.compile(r"\s*(?:\n\s*)?(?:Answer|A)\s*:\s*$", re.IGNORECASE)
 
 
@@ -34,7 +35,14 @@ class SpokenContext:
         return hashlib.sha256(self.spoken.encode("utf-8")).hexdigest()[:24]
 
     def with_text(self, text: str) -> str:
-        """The context with the spoken part replaced by ``text`` (e.g. an ASR transcript)."""
+        """The context with the spoken part replaced by ``text`` (e.g. an ASR transcript).
+
+        A transcript closes every utterance with punctuation; where the spoken text stops
+        mid-sentence (LAMBADA's passage stops before its last word), that closing punctuation
+        is dropped, so the continuation follows the words as it follows the text."""
+        text = text.strip()
+        if self.spoken and self.spoken[-1].isalnum():
+            text = _CLOSING.sub("", text)
         return f"{self.before}{text}{self.after}"
 
 

@@ -176,3 +176,12 @@ def test_cached_speech_scores_are_keyed_by_the_audio(tmp_path):
     assert run("hash-a").cached == 0
     assert run("hash-a").cached == 1
     assert run("hash-b").cached == 0  # other audio for the same text: scored again
+
+
+def test_transcript_of_a_passage_that_stops_mid_sentence_loses_its_closing_period():
+    from salad.evaluation.spoken import split_context
+
+    part = split_context("She opened the door and saw")
+    assert part.with_text(" She opened the door and saw. ") == "She opened the door and saw"
+    closed = split_context("Question: Is the sky blue?\nAnswer:")
+    assert closed.with_text("Is the sky blue?") == "Question: Is the sky blue?\nAnswer:"
