@@ -264,6 +264,12 @@ class Evaluation:
                 if mode != "teacher_text":
                     gaps[mode] = paired_gap(ref, correct(r), resamples=cfg.bootstrap,
                                             seed=cfg.seed)
-        chance = sum(1 / len(i.contexts or i.choices) for i in items) / len(items)
+        # one option (LAMBADA) is scored by exact greedy match: guessing scores 0
+        chance = sum(_chance(len(i.contexts or i.choices)) for i in items) / len(items)
         return {"benchmark": bench, "n_items": len(items), "chance": chance, "modes": modes,
                 "gaps": gaps}
+
+
+def _chance(options: int) -> float:
+    """Accuracy of guessing among ``options`` (an item with one option is a greedy match)."""
+    return 1.0 / options if options > 1 else 0.0

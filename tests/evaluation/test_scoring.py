@@ -137,3 +137,10 @@ def test_prefix_from_lm_attributes():
 
     assert prefix_ids_of(BigramLM()) == [0]
     assert prefix_ids_of(Bos()) == [7] and prefix_ids_of(Nothing()) == []
+
+
+def test_chance_of_guessing_an_item():
+    from salad.evaluation.suite import _chance
+
+    assert _chance(4) == 0.25 and _chance(2) == 0.5
+    assert _chance(1) == 0.0  # one option: scored by exact greedy match (LAMBADA)
