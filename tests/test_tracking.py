@@ -4,6 +4,7 @@ and, with --wandb, Weights & Biases (offline mode)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -69,4 +70,7 @@ def test_wandb_offline_run_holds_the_metrics(tmp_path, monkeypatch):
     sink.log(1, {"split": "train", "loss": 1.5})
     sink.close()
     [record] = (run_dir / "wandb").glob("offline-run-*/run-run-a-stage1.wandb")
+    deadline = time.monotonic() + 60  # wandb's service process may still be writing the file
+    while b"train/loss" not in record.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert b"train/loss" in record.read_bytes()
