@@ -17,7 +17,7 @@ TINY = {"input_dim": 12, "output_dim": 64, "width": 32, "num_layers": 1, "num_he
 
 class TestCTCAdapterContract(AdapterContract):
     component_name = "salad.ctc_adapter.v1"
-    config = {**TINY, "output_dim": 24}
+    config = {**TINY, "output_dim": 24, "residual": True}  # something that trains
 
 
 def test_alphabet_normalises_quotes_and_drops_unknown_characters():
@@ -40,6 +40,12 @@ def test_word_spans_cover_each_word_from_first_to_last_character():
     assert word_spans(Spelling(" ab  c", [0, 2, 5, 6, 7, 9])) == [("ab", 2, 6), ("c", 9, 10)]
 
 
+def test_without_residual_nothing_trains_past_the_aligned_head():
+    adapter = CTCAdapter(CTCAdapterConfig(**TINY))
+    assert adapter.residual is None
+    assert not [p for p in adapter.parameters() if p.requires_grad]
+
+
 def test_forward_needs_an_lm_of_its_output_size():
     adapter = CTCAdapter(CTCAdapterConfig(**TINY))
     with pytest.raises(RuntimeError, match="bind_lm"):
@@ -50,7 +56,8 @@ def test_forward_needs_an_lm_of_its_output_size():
 
 def test_outputs_are_the_lm_embeddings_of_the_transcript(tiny_lm, monkeypatch):
     lm = tiny_lm("student_lm")
-    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "output_dim": lm.hidden_size}))
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "output_dim": lm.hidden_size,
+                                             "residual": True}))
     adapter.bind_lm(lm)
     abc = adapter.alphabet
     text = "the cat sat"

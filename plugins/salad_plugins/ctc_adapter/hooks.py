@@ -27,8 +27,10 @@ class CTCAdapterConfig(BaseModel):
     alphabet: str = Field(DEFAULT_ALPHABET, min_length=2,
                           description="Characters the head spells; others are dropped from "
                                       "targets")
-    residual: bool = Field(True, description="Add a learned vector from each token's frames to "
-                                             "its embedding (zero before training)")
+    residual: bool = Field(False, description="Add a learned vector from each token's frames to "
+                                              "its embedding (zero before training). Off by "
+                                              "default: on the miniature's Stage I data it "
+                                              "learned a content-free prompt (docs/reading.md)")
     train_head: bool = Field(False, description="Let Stage I update the CTC head too (only "
                                                 "through the residual; the spelling is argmax)")
 
