@@ -3,10 +3,10 @@ token embeddings, one vector per token, so it costs as many positions as the tex
 sits where the LM expects its inputs (LegoSLM-style reading, spelled by characters).
 
 The head trains LM-free with CTC on cached frames (the ``align`` stage, through
-:meth:`CTCAdapter.ctc_loss`); Stage I then refines what the argmax loses through a residual: a
+:meth:`CTCAdapter.ctc_loss`). With ``residual`` Stage I can refine what the argmax loses: a
 zero-initialised projection of the mean head state over each token's steps, added to the
-token's embedding. The adapter is bound to the student LM (:meth:`bind_lm`), whose tokenizer and
-input embeddings it uses; it holds no copy of them.
+token's embedding (off by default, see docs/reading.md). The adapter is bound to the student
+LM (:meth:`bind_lm`), whose tokenizer and input embeddings it uses; it holds no copy of them.
 """
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ DEFAULT_ALPHABET = (" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 
 class CTCAdapterConfig(BaseModel):
     """A CTC head spells the frames; its greedy transcript, tokenized by the student LM, becomes
-    one LM input embedding per token (plus a learned correction from the token's frames)."""
+    one LM input embedding per token (optionally plus a learned correction from the token's
+    frames)."""
 
     model_config = ConfigDict(extra="forbid")
     input_dim: int = Field(512, ge=1, description="Encoder frame size (Whisper base: 512)")
