@@ -58,8 +58,8 @@ class SpeechContexts:
         lengths = torch.tensor([f.shape[0] for f in frames])
         padded = torch.nn.utils.rnn.pad_sequence(frames, batch_first=True)
         param = next(self.model.adapter.parameters())
-        out, out_lengths = self.model.adapter(padded.to(param.device, param.dtype),
-                                              lengths.to(param.device))
+        out, out_lengths = self.model.speech_spans(padded.to(param.device, param.dtype),
+                                                   lengths.to(param.device))
         markers = self.model.markers
         return {k: torch.cat([markers[START:START + 1], out[i, : int(out_lengths[i])],
                               markers[END:END + 1]]).float()

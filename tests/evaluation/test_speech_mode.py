@@ -37,6 +37,9 @@ class TinySpeechLM(torch.nn.Module):
         markers[1, ord(end_marker)] = 1.0  # the END marker looks like this byte to the bigram
         self.markers = torch.nn.Parameter(markers)
 
+    def speech_spans(self, frames, lengths):
+        return self.adapter(frames, lengths)
+
 
 def one_hot_frames(text: str) -> torch.Tensor:
     return torch.nn.functional.one_hot(torch.tensor(list(text.encode())), V).float()
