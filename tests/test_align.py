@@ -70,3 +70,11 @@ def test_killed_and_resumed_alignment_matches_uninterrupted(tmp_path):
     for (name, p), q in zip(full.adapter.named_parameters(), resumed.adapter.parameters()):
         assert torch.allclose(p, q, atol=1e-6), name
     assert [h["wer/held"] for h in resumed.history] == [h["wer/held"] for h in full.history]
+
+
+def test_the_progress_bar_writes_one_log_line_per_interval_not_per_step(tmp_path, capsys,
+                                                                        monkeypatch):
+    monkeypatch.setenv("SALAD_PROGRESS_INTERVAL", "3600")
+    _trainer(tmp_path, steps=12).run(progress=True)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "align (CTC)" in line]
+    assert len(lines) <= 1  # not one line per step (a quick loop may write none)

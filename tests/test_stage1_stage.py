@@ -45,6 +45,9 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     recipe = stage1_recipe(tmp_path, tiny_lm_dir, "tiny-ctc", train, held, 2)
     recipe["components"]["adapter"] = {"name": "salad.ctc_adapter.v1", "config": {
         "input_dim": 40, "output_dim": 64, "width": 32, "num_layers": 1, "num_heads": 2}}
+    speech, texts = halves_manifests(tmp_path, 12, 2)  # training halves (other texts)
+    recipe["stages"][0]["config"]["train_halves"] = [
+        {"name": "train", "speech": str(speech), "texts": str(texts)}]
     recipe["stages"].insert(0, {"name": "align", "config": {
         "train_manifests": [str(train)], "heldout_manifests": [str(held[0])], "steps": 6,
         "batch_size": 8, "eval_every": 3, "checkpoint_every": 3,
@@ -55,6 +58,7 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     report = (run_dir / "report.md").read_text()
     assert "held-out greedy WER" in report and "starts from the align stage" in report
     assert "| held: share_matched |" in report
+    assert "24 training halves (spoken first half, text second half)" in report
     aligned = json.loads((run_dir / "align" / "history.json").read_text())
     assert [h["step"] for h in aligned["history"]] == [3, 6]
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]

@@ -134,7 +134,7 @@ class AlignTrainer:
             loss = self.train_step()
             self.log(step=self.step, split="train", ctc_loss=loss,
                      lr_factor=lr_factor(self.step - 1, cfg))
-            bar.set_postfix(ctc=f"{loss:.3f}")
+            bar.set_postfix(ctc=f"{loss:.3f}", refresh=False)  # redraws follow the interval
             bar.update(1)
             if self.heldout and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
                 self.evaluate()

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class HalvesRef(BaseModel):
-    """A held-out set of halves: spoken first halves, and the full texts they halve."""
+    """A set of halves: spoken first halves, and the full texts they halve."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Label in metrics, e.g. broad")
@@ -21,6 +21,11 @@ class Stage1Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     train_manifest: str = Field(description="Speech manifest (JSONL) of the training utterances")
+    train_halves: list[HalvesRef] = Field(
+        default_factory=list,
+        description="Training halves: examples whose text depends on the speech (the spoken "
+                    "first half, then the second half as text), mixed with the windows of "
+                    "train_manifest")
     heldout: list[HalvesRef] = Field(
         min_length=1, description="Held-out halves for the reading metrics (M, F, content "
                                   "controls); the first set's M is the run's misalignment")

@@ -169,7 +169,7 @@ class Stage1Trainer:
                 self.evaluate()
             last = self.history[-1]
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", M=f"{last['misalignment']:.3f}",
-                            tok_s=f"{rate:.0f}")
+                            tok_s=f"{rate:.0f}", refresh=False)
             bar.update(1)
             if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                 self.save(f"step-{self.step:07d}")
