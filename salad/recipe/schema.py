@@ -16,7 +16,7 @@ must say ``kind:``. Stages refer to slots by name.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,6 +38,8 @@ class StageSpec(Strict):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+Device = Literal["auto", "cpu", "cuda"]
+
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -49,6 +51,8 @@ class Recipe(Strict):
                                      "not set it")
     sample_rate: int = Field(16000, description="Audio rate fed to the speech encoder")
     output_dir: str = Field("runs", description="Where run directories are created")
+    device: Device = Field("auto", description="Where stages train and evaluate: auto (CUDA "
+                                               "when torch sees it, else CPU), cpu or cuda")
     plugins: PluginModules
     components: dict[str, ComponentSpec | list[ComponentSpec]] = Field(default_factory=dict)
     stages: list[StageSpec] = Field(default_factory=list)
