@@ -46,7 +46,7 @@ def _halves(utts: list[Utterance]) -> tuple[HalvesSet, list[Utterance]]:
     return HalvesSet("held", items, mismatch_pairs(items)), spoken
 
 
-def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, **overrides):
+def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, device=None, **overrides):
     """A Stage I trainer on the tiny LM, an MLP adapter and frames that carry the text."""
     train = _corpus(48, 1)
     halves, spoken = _halves(_corpus(8, 2))
@@ -67,4 +67,4 @@ def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, **overrides):
     scorer = host.registry("misalignment_scorer").build("salad.kl_misalignment.v1")
     return Stage1Trainer(cfg, model, teacher, loss, scorer, windows(train, 4), [halves],
                          ExampleBuilder(student), lambda ids: [feats[i] for i in ids], tmp_path,
-                         world=world)
+                         world=world, device=device)
