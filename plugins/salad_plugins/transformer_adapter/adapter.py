@@ -29,12 +29,18 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
 
 
 class CausalBlock(nn.Module):
-    def __init__(self, width: int, heads: int, ffn: int, dropout: float):
+    """Pre-norm block; ``kv_heads < heads`` is grouped-query attention (each key/value head
+    serves ``heads / kv_heads`` query heads)."""
+
+    def __init__(self, width: int, heads: int, ffn: int, dropout: float,
+                 kv_heads: int | None = None):
         super().__init__()
         self.heads = heads
+        self.kv_heads = kv_heads or heads
         self.dropout = dropout
+        kv_width = width // heads * self.kv_heads
         self.norm1 = nn.LayerNorm(width)
-        self.qkv = nn.Linear(width, 3 * width)
+        self.qkv = nn.Linear(width, width + 2 * kv_width)
         self.proj = nn.Linear(width, width)
         self.norm2 = nn.LayerNorm(width)
         self.ffn = nn.Sequential(nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout),
@@ -43,11 +49,15 @@ class CausalBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         b, t, w = x.shape
-        q, k, v = self.qkv(self.norm1(x)).view(b, t, 3, self.heads, w // self.heads).unbind(2)
-        q, k, v = (z.transpose(1, 2) for z in (q, k, v))
+        head = w // self.heads
+        q, k, v = self.qkv(self.norm1(x)).split(
+            [w, head * self.kv_heads, head * self.kv_heads], dim=-1)
+        q = q.view(b, t, self.heads, head).transpose(1, 2)
+        k, v = (z.view(b, t, self.kv_heads, head).transpose(1, 2) for z in (k, v))
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         att = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                             dropout_p=self.dropout if self.training else 0.0)
+                                             dropout_p=self.dropout if self.training else 0.0,
+                                             enable_gqa=self.kv_heads != self.heads)
         x = x + self.drop(self.proj(att.transpose(1, 2).reshape(b, t, w)))
         return x + self.drop(self.ffn(self.norm2(x)))
 
@@ -65,7 +75,8 @@ class TransformerAdapter(nn.Module):
         self.head_dim = width // config.num_heads
         self.input_proj = nn.Linear(config.input_dim * config.downsample, width)
         self.blocks = nn.ModuleList(
-            CausalBlock(width, config.num_heads, config.ffn_dim or 4 * width, config.dropout)
+            CausalBlock(width, config.num_heads, config.ffn_dim or 4 * width, config.dropout,
+                        config.kv_heads)
             for _ in range(config.num_layers))
         self.norm = nn.LayerNorm(width)
         self.output_proj = nn.Linear(width, config.output_dim)
