@@ -139,18 +139,14 @@ class Run:
             atomic_write_json(self.run_dir / self.STATUS, self.status)
 
     def execute(self, echo=print) -> Path:
-        """Run the stages not done yet. Under ``torchrun`` every rank runs them (they must all
-        be distributed stages) and only rank 0 writes the run directory's files and echoes."""
+        """Run the stages not done yet. Under ``torchrun`` every rank runs the distributed
+        stages; the first single-process stage not done ends the launch (before a distributed
+        stage: an error; after one: a note to run the rest without torchrun). Only rank 0
+        writes the run directory's files and echoes."""
         stages = self.validated.stage_configs
         world = env_world()
         if world.size > 1:
-            single = [s.name for s, _ in stages if not self.validated.stage_defs[s.name]
-                      .distributed and self.status["stages"].get(s.name, {}).get("state")
-                      != "done"]
-            if single:
-                raise SaladError(f"stages {', '.join(single)} run on one process: run them "
-                                 "first without torchrun (salad run RECIPE --run-dir D), then "
-                                 "launch torchrun on the same --run-dir (docs/cluster.md)")
+            stages = self._distributed_part(stages)
             if not world.main:
                 echo = self._quiet
         if world.main:
@@ -191,6 +187,23 @@ class Run:
         if world.main:
             self.write_report()
         return self.run_dir
+
+    def _distributed_part(self, stages):
+        """The stages a ``torchrun`` launch runs: up to the first single-process stage that is
+        not done, which must come after at least one distributed stage."""
+        for i, (spec, _) in enumerate(stages):
+            if (self.validated.stage_defs[spec.name].distributed
+                    or self.status["stages"].get(spec.name, {}).get("state") == "done"):
+                continue
+            if not any(self.validated.stage_defs[s.name].distributed for s, _ in stages[:i]):
+                raise SaladError(f"stage {spec.name} runs on one process: run it without "
+                                 "torchrun first (salad run RECIPE --run-dir D), then launch "
+                                 "torchrun on the same --run-dir (docs/cluster.md)")
+            if env_world().main:
+                print(f"stages from {spec.name} on run on one process: continue with salad run "
+                      f"RECIPE --run-dir {self.run_dir} (without torchrun)")
+            return stages[:i]
+        return stages
 
     @staticmethod
     def _quiet(*args, **kwargs) -> None:
