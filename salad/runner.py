@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.errors import SaladError
-from .core.world import env_world
+from .core.launch import env_world
 from .data.files import atomic_write_json, atomic_write_text
 from .tracking import MetricsSink, require_wandb
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from salad.core.errors import SaladError
+from salad.core.launch import World
 from salad.core.plugin_host import get_host
-from salad.core.world import World
 from salad.data.feature_shards import INDEX, cache_shard, merge_shards
 
 from .conftest import REPO

@@ -59,3 +59,13 @@ def test_nll_only_needs_no_teacher(tmp_path, tiny_lm):
     trainer.run(progress=False)
     assert not (tmp_path / "teacher_topk.safetensors").exists()
     assert copy.deepcopy(trainer.history[-1])["forgetting"] > 0
+
+
+def test_activation_checkpointing_trains_the_same(tmp_path, tiny_lm):
+    plain = _setup(tmp_path / "plain", tiny_lm, steps=4, eval_every=4)
+    recomputed = _setup(tmp_path / "ckpt", tiny_lm, steps=4, eval_every=4,
+                        activation_checkpointing=True)
+    assert any(getattr(m, "gradient_checkpointing", False) for m in recomputed.model.lm.modules())
+    a, b = (t.run(progress=False)["history"] for t in (plain, recomputed))
+    assert [h["misalignment"] for h in b] == pytest.approx([h["misalignment"] for h in a],
+                                                           abs=1e-6)

@@ -106,8 +106,8 @@ def _json_object(text: str, option: str) -> dict:
 
 
 def cmd_features(args) -> int:
+    from ..core.launch import env_world
     from ..core.plugin_host import get_host
-    from ..core.world import env_world
     from ..data.feature_shards import INDEX, cache_shard, merge_shards
 
     world = env_world()

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from ..core.errors import SaladError
-from ..core.world import World
+from ..core.launch import World
 from .feature_cache import Failure, PrecomputeReport, precompute
 from .files import atomic_write_json
 from .manifests import read_speech_manifest

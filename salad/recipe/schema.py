@@ -16,10 +16,11 @@ must say ``kind:``. Stages refer to slots by name.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..core.launch import Device
 from ..core.plugin_host import PluginModules
 
 
@@ -37,8 +38,6 @@ class StageSpec(Strict):
     name: str = Field(description="Stage name, e.g. stage1")
     config: dict[str, Any] = Field(default_factory=dict)
 
-
-Device = Literal["auto", "cpu", "cuda"]
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

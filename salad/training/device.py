@@ -14,7 +14,7 @@ from typing import get_args
 import torch
 
 from ..core.errors import SaladError
-from ..recipe.schema import Device
+from ..core.launch import Device
 
 DEVICES = get_args(Device)
 

@@ -26,7 +26,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..core.errors import SaladError
-from ..core.world import World, env_world
+from ..core.launch import World, env_world
 
 STRATEGIES = ("none", "ddp", "fsdp")
 

@@ -61,11 +61,15 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
 
 def enable_activation_checkpointing(model) -> None:
     """Recompute the student LM's layer activations in backward (less memory, more time)."""
-    enable = getattr(model.lm, "gradient_checkpointing_enable", None)
-    if enable is None:
-        raise SaladError(f"activation_checkpointing: the student ({type(model.lm).__name__}) "
-                         "has no gradient_checkpointing_enable; set it to false")
-    enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    lm = model.lm
+    kwargs = {"use_reentrant": False}
+    if callable(getattr(lm, "activation_checkpointing_enable", None)):  # transformers >= 5.x
+        lm.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    elif callable(getattr(lm, "gradient_checkpointing_enable", None)):
+        lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    else:
+        raise SaladError(f"activation_checkpointing: the student ({type(lm).__name__}) has no "
+                         "activation checkpointing; set it to false")
 
 
 class Stage1Trainer:

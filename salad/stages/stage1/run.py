@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from ...core.world import env_world
+from ...core.launch import env_world
 from ...data.files import atomic_write_lines
 from ...runner import RunContext
 from ...speech.model import SpeechLM

@@ -1,10 +1,14 @@
-"""This process's place among the workers of a ``torchrun`` launch. Torch-free to import:
-the runner reads it to let only rank 0 write the run directory's files."""
+"""Where this process runs: the device choices a recipe may name, and the process's place
+among the workers of a ``torchrun`` launch. Torch-free to import: the recipe schema and the
+runner (which lets only rank 0 write the run directory's files) read it."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
+
+Device = Literal["auto", "cpu", "cuda"]  # a recipe's ``device`` (salad.training.device)
 
 
 @dataclass(frozen=True)
