@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Strategy = Literal["none", "ddp", "fsdp"]  # data parallelism (salad.training.distributed)
+
 
 class HalvesRef(BaseModel):
     """A held-out set of halves: spoken first halves, and the full texts they halve."""
@@ -45,7 +47,7 @@ class Stage1Config(BaseModel):
     bf16: bool | None = Field(None, description="bfloat16 autocast for the student forward; "
                                                 "None = the device's default (bf16 on CUDA, "
                                                 "fp32 on CPU, where bf16 is slower here)")
-    strategy: Literal["none", "ddp", "fsdp"] = Field(
+    strategy: Strategy = Field(
         "none", description="Data parallelism under torchrun: none (one process), ddp, or fsdp "
                             "(FSDP2, the student sharded); the global batch is batch_size x "
                             "grad_accum windows whatever the number of ranks")

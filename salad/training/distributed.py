@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
+from typing import get_args
 
 import torch
 import torch.distributed as dist
@@ -27,8 +28,9 @@ from torch import nn
 
 from ..core.errors import SaladError
 from ..core.launch import World, env_world
+from .config import Strategy
 
-STRATEGIES = ("none", "ddp", "fsdp")
+STRATEGIES = get_args(Strategy)
 
 
 def init(strategy: str, device: torch.device) -> World:
