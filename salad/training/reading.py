@@ -163,7 +163,7 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                 "matched": model.student_logits(matched, spans),
                 "mismatched": model.student_logits(mismatched, spans),
             }
-            targets = none.targets
+            targets = none.targets.to(s_text.device)
             for key, value in logits.items():
                 acc.sums[key] += float(F.cross_entropy(value.float(), targets, reduction="sum"))
             acc.sums["m"] += float(scorer.score(logits["text"], logits["matched"]).sum())
