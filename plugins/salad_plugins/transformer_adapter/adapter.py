@@ -28,12 +28,26 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1).type_as(x)
 
 
+class SwiGLU(nn.Module):
+    """Gated feed-forward: ``down(silu(gate(x)) * up(x))``."""
+
+    def __init__(self, width: int, ffn: int, dropout: float):
+        super().__init__()
+        self.gate = nn.Linear(width, ffn)
+        self.up = nn.Linear(width, ffn)
+        self.down = nn.Linear(ffn, width)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(self.drop(F.silu(self.gate(x)) * self.up(x)))
+
+
 class CausalBlock(nn.Module):
     """Pre-norm block; ``kv_heads < heads`` is grouped-query attention (each key/value head
     serves ``heads / kv_heads`` query heads)."""
 
     def __init__(self, width: int, heads: int, ffn: int, dropout: float,
-                 kv_heads: int | None = None):
+                 kv_heads: int | None = None, gated: bool = False):
         super().__init__()
         self.heads = heads
         self.kv_heads = kv_heads or heads
@@ -43,8 +57,8 @@ class CausalBlock(nn.Module):
         self.qkv = nn.Linear(width, width + 2 * kv_width)
         self.proj = nn.Linear(width, width)
         self.norm2 = nn.LayerNorm(width)
-        self.ffn = nn.Sequential(nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(ffn, width))
+        self.ffn = SwiGLU(width, ffn, dropout) if gated else nn.Sequential(
+            nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout), nn.Linear(ffn, width))
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -76,7 +90,7 @@ class TransformerAdapter(nn.Module):
         self.input_proj = nn.Linear(config.input_dim * config.downsample, width)
         self.blocks = nn.ModuleList(
             CausalBlock(width, config.num_heads, config.ffn_dim or 4 * width, config.dropout,
-                        config.kv_heads)
+                        config.kv_heads, gated=config.ffn == "swiglu")
             for _ in range(config.num_layers))
         self.norm = nn.LayerNorm(width)
         self.output_proj = nn.Linear(width, config.output_dim)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from salad import ComponentRecord, hookimpl
@@ -7,7 +9,8 @@ from salad import ComponentRecord, hookimpl
 
 class TransformerAdapterConfig(BaseModel):
     """Defaults: a small 2 x 384 adapter for the CPU miniature. Paper scale: ``num_layers=12,
-    hidden_dim=960, ffn_dim=2560, num_heads=15, num_kv_heads=5``."""
+    hidden_dim=960, ffn_dim=2560, ffn=swiglu, num_heads=15, num_kv_heads=5`` (about 121M
+    parameters on 512-d frames into a 2048-d LM)."""
 
     model_config = ConfigDict(extra="forbid")
     input_dim: int = Field(512, ge=1, description="Encoder frame size (Whisper base: 512)")
@@ -19,6 +22,9 @@ class TransformerAdapterConfig(BaseModel):
     num_kv_heads: int | None = Field(None, ge=1, description="Key/value heads (grouped-query "
                                                              "attention); None = num_heads")
     ffn_dim: int | None = Field(None, ge=1, description="Feed-forward width; None = 4 x hidden")
+    ffn: Literal["gelu", "swiglu"] = Field("gelu", description="Feed-forward kind: two matrices "
+                                                               "with GELU, or gated SwiGLU "
+                                                               "(three matrices)")
     dropout: float = Field(0.0, ge=0.0, lt=1.0)
     rope_base: float = Field(10000.0, gt=0, description="Rotary position embedding base")
 

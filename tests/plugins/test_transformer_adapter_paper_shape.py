@@ -1,4 +1,5 @@
-"""Grouped-query attention in the Transformer adapter (the paper's 15 heads, 5 KV heads)."""
+"""Grouped-query attention and the SwiGLU feed-forward of the Transformer adapter (the paper's
+15 heads, 5 KV heads, gated MLP)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,15 @@ def test_kv_heads_shrink_the_key_value_projection_and_stay_causal():
 def test_kv_heads_must_divide_heads():
     with pytest.raises(Exception, match="num_kv_heads=4 must divide num_heads=15"):
         _adapter(num_kv_heads=4)
+
+
+def test_swiglu_blocks_have_three_matrices_and_stay_causal():
+    gated = _adapter(ffn="swiglu", ffn_dim=40)
+    assert [m.out_features for m in (gated.blocks[0].ffn.gate, gated.blocks[0].ffn.up,
+                                     gated.blocks[0].ffn.down)] == [40, 40, 60]
+    frames = torch.randn(1, 24, 16)
+    out, _ = gated(frames, torch.tensor([24]))
+    changed = frames.clone()
+    changed[:, 12:] -= 1.0
+    out2, _ = gated(changed, torch.tensor([24]))
+    assert torch.allclose(out[:, :3], out2[:, :3], atol=1e-6)
