@@ -52,10 +52,12 @@ def _component_id(validated, slot: str) -> str:
 
 def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
     """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
-    loaded. Without a checkpoint the student is the recipe's initial one."""
+    loaded, the LMs and the adapter on the recipe's device. Without a checkpoint the student
+    is the recipe's initial one."""
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_adapter, load_weights
+    from salad.training.device import resolve_device
 
     teacher = validated.build("teacher")
     student = validated.build("student")
@@ -67,7 +69,10 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
     elif checkpoint is not None:
         load_weights(checkpoint, model)
         weights = file_hash(checkpoint / "model.safetensors")
-    model.eval()
+    device = resolve_device(validated.recipe.device)
+    if device.type != "cpu":  # LMs start on the CPU
+        teacher.to(device)
+    model.to(device).eval()
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
                       speech_lm=model,
                       student_id=f"{_component_id(validated, 'student')}|weights={weights}",

@@ -3,7 +3,11 @@ training of Stage II). Torch-free: ``salad validate`` reads it."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Strategy = Literal["none", "ddp", "fsdp"]  # data parallelism (salad.training.distributed)
 
 
 class HalvesRef(BaseModel):
@@ -30,8 +34,9 @@ class Stage1Config(BaseModel):
         min_length=1, description="Held-out halves for the reading metrics (M, F, content "
                                   "controls); the first set's M is the run's misalignment")
     steps: int = Field(300, ge=1, description="Optimizer steps")
-    batch_size: int = Field(8, ge=1, description="Examples per micro-batch")
-    grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step")
+    batch_size: int = Field(8, ge=1, description="Examples per micro-batch (per rank)")
+    grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step, summed over "
+                                                 "ranks (a multiple of the rank count)")
     utterances_per_example: int = Field(4, ge=1, description="Consecutive utterances per example")
     speech_prob: float = Field(0.5, ge=0.0, le=1.0,
                                description="Chance that a non-final utterance is spoken")
@@ -44,8 +49,15 @@ class Stage1Config(BaseModel):
     decay_fraction: float = Field(0.2, ge=0.0, le=1.0,
                                   description="Linear decay to zero over this last share of steps")
     clip_norm: float = Field(1.0, gt=0)
-    bf16: bool = Field(False, description="bfloat16 autocast for the student forward (faster "
-                                          "only on CPUs/GPUs with native bf16 matmul)")
+    bf16: bool | None = Field(None, description="bfloat16 autocast for the student forward; "
+                                                "None = the device's default (bf16 on CUDA, "
+                                                "fp32 on CPU, where bf16 is slower here)")
+    strategy: Strategy = Field(
+        "none", description="Data parallelism under torchrun: none (one process), ddp, or fsdp "
+                            "(FSDP2, the student sharded); the global batch is batch_size x "
+                            "grad_accum windows whatever the number of ranks")
+    activation_checkpointing: bool = Field(False, description="Recompute the student LM's "
+                                                              "activations in backward")
     teacher_topk: int = Field(64, ge=0,
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")

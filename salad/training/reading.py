@@ -177,7 +177,7 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                 "text_mismatched": model.student_logits(text_mismatched)[
                     _tail(text_mismatched, counts)],
             }
-            targets = none.targets
+            targets = none.targets.to(s_text.device)
             for key, value in logits.items():
                 acc.sums[key] += float(F.cross_entropy(value.float(), targets, reduction="sum"))
             acc.sums["m"] += float(scorer.score(logits["text"], logits["matched"]).sum())

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import torch
 
+from ...core.launch import env_world
 from ...data.files import atomic_write_lines
 from ...runner import RunContext
 from ...speech.model import SpeechLM
 from ...training.checkpoint import load_adapter
 from ...training.data import ExampleBuilder, read_utterances, windows
+from ...training.device import resolve_device
+from ...training.distributed import init
 from ...training.reading import halves_windows, load_halves
 from ...training.stage1 import Stage1Trainer
 
@@ -44,6 +47,8 @@ def encoder_features(ctx: RunContext, encoder, manifests: list[Path], cache_root
 
 def run(ctx: RunContext, cfg) -> None:
     v = ctx.validated
+    device = resolve_device(ctx.recipe.device, env_world().local_rank)
+    world = init(cfg.strategy, device)
     torch.manual_seed(cfg.seed)
     encoder = v.build("encoder")
     train_path = Path(cfg.train_manifest)
@@ -78,7 +83,9 @@ def run(ctx: RunContext, cfg) -> None:
         teacher_comp.config.model_dump(mode="json"), sort_keys=True)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
                             train_windows, held, builder, features, ctx.stage_dir(),
-                            log=ctx.log_metrics, teacher_key=teacher_key)
+                            log=ctx.log_metrics, teacher_key=teacher_key, device=device,
+                            world=world)
+    ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}")
     ctx.note(f"- {len(train)} training utterances in {len(train_windows) - len(half_windows)} "
              f"windows; {len(half_windows)} training halves (spoken first half, text second "
              "half); held-out halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
@@ -96,7 +103,8 @@ def run(ctx: RunContext, cfg) -> None:
             ctx.note(f"| {h.name}: {key} | {first[k]:.4f} | {last[k]:.4f} |")
     ctx.note(f"\nTrained {summary['step']} steps, {summary['tokens_seen']:,} positions. "
              "Checkpoints: `stage1/checkpoints/` (`pre-decay` resumes Stage II).")
-    _plot(summary["history"], ctx.stage_dir() / "metrics.png")
+    if world.main:
+        _plot(summary["history"], ctx.stage_dir() / "metrics.png")
     ctx.note("\n![held-out metrics](stage1/metrics.png)")
 
 
