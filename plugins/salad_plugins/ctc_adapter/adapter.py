@@ -113,7 +113,7 @@ class CTCAdapter(nn.Module):
     def _words(self, logits: torch.Tensor, steps: torch.Tensor) -> list[list[tuple[str, int, int]]]:
         """Per item, the words of the spelling (lexicon-corrected) and their steps."""
         spans = [word_spans(s) for s in self.spell(logits, steps)]
-        if not self.config.texts:
+        if not (self.config.texts and self.config.lexicon):
             return spans
         fix = self._language()[0].correct
         return [[(fix(w), first, end) for w, first, end in item] for item in spans]

@@ -36,6 +36,7 @@ class CTCAdapterConfig(BaseModel):
                     "lexicon that unknown transcript words snap to (the nearest known word "
                     "within an edit distance of a third of its length) and the character LM "
                     "of the beam search; empty: the spelling as decoded")
+    lexicon: bool = Field(True, description="Snap unknown words to the lexicon of `texts`")
     decoder: Literal["greedy", "beam"] = Field(
         "greedy", description="greedy: best path; beam: CTC prefix beam search with the "
                               "character LM of `texts` (shallow fusion)")
