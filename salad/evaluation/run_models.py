@@ -50,15 +50,16 @@ def _component_id(validated, slot: str) -> str:
     return comp.record.name + json.dumps(comp.config.model_dump(mode="json"), sort_keys=True)
 
 
-def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
-    """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
-    loaded. Without a checkpoint the student is the recipe's initial one."""
+def load_speech_lm(validated, checkpoint: Path | None):
+    """The recipe's student, adapter and markers as a :class:`~salad.speech.model.SpeechLM` in
+    eval mode, with ``checkpoint`` loaded (a Stage I checkpoint, or the align stage's folder);
+    returns ``(model, weights id)``. Without a checkpoint the student is the recipe's initial
+    one."""
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_adapter, load_weights
 
-    teacher = validated.build("teacher")
-    student = validated.build("student")
+    student = validated.build("student")  # before the adapter: its random init keeps its seed
     model = SpeechLM(validated.build("adapter"), student)
     weights = "initial"
     if checkpoint is not None and (checkpoint / ALIGNED).is_file():
@@ -68,6 +69,14 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
         load_weights(checkpoint, model)
         weights = file_hash(checkpoint / "model.safetensors")
     model.eval()
+    return model, weights
+
+
+def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
+    """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
+    loaded (:func:`load_speech_lm`)."""
+    teacher = validated.build("teacher")
+    model, weights = load_speech_lm(validated, checkpoint)
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
                       speech_lm=model,
                       student_id=f"{_component_id(validated, 'student')}|weights={weights}",
