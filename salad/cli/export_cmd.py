@@ -13,6 +13,8 @@ examples:
       another checkpoint: a name under stage1/checkpoints/, 'aligned' or 'initial'
   salad export runs/lora-run --lora adapter --out models/lora
       a LoRA student kept as a PEFT adapter (student-lora/) beside the base (student/)
+  salad export runs/mini-20250101-120000 --out models/mini --verify q1.wav q2.wav
+      load the export back and print the largest logit difference on these spoken prompts
 """
 
 GENERATE_EXAMPLES = """\
@@ -43,6 +45,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lora", choices=("merge", "adapter"), default="merge",
                    help="a LoRA student: merged into the weights (default) or kept as a PEFT "
                         "adapter")
+    p.add_argument("--verify", nargs="+", default=[], metavar="AUDIO",
+                   help="load the export back and compare its logits with the run's on these "
+                        "spoken prompts")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser(
@@ -64,7 +69,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args) -> int:
     from ..inference import export_run
 
-    export_run(args.target, args.out, checkpoint=args.checkpoint, lora=args.lora)
+    export_run(args.target, args.out, checkpoint=args.checkpoint, lora=args.lora,
+               verify=args.verify)
     return 0
 
 

@@ -4,6 +4,7 @@ untrained student) written in Hugging Face layout (:mod:`salad.inference.bundle`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -17,10 +18,13 @@ from .bundle import (
     MARKERS,
     STUDENT,
     STUDENT_LORA,
+    load_exported,
 )
 from .card import model_card
+from .prompt import encode_audio, prompt_embeddings, prompt_logits
 
 LoraMode = Literal["merge", "adapter"]
+VERIFY_TEXT = "Answer:"  # text after the speech in verification prompts
 
 
 def _ref(component) -> dict:
@@ -55,8 +59,13 @@ def _save_student(student, folder: Path, lora: LoraMode) -> str | None:
 
 
 def export_run(target: str | Path, out: str | Path, checkpoint: str = "final",
-               lora: LoraMode = "merge", log=print) -> Path:
-    """Export a run's speech LM to ``out`` (written in a temporary folder, then renamed)."""
+               lora: LoraMode = "merge", verify: Sequence[str | Path] = (),
+               log=print) -> tuple[Path, float | None]:
+    """Export a run's speech LM to ``out`` (written in a temporary folder, then renamed).
+
+    With ``verify`` audio files, the export is loaded back and both models score BOS + each
+    file's speech + ``VERIFY_TEXT``; returns ``(out, the largest absolute logit difference)``
+    (None without ``verify``)."""
     from safetensors.torch import save_file
 
     from ..evaluation.run_models import load_speech_lm, resolve_target, training_summary
@@ -71,6 +80,8 @@ def export_run(target: str | Path, out: str | Path, checkpoint: str = "final",
     name = ckpt.name if ckpt is not None else "initial"
     log(f"export {run_dir} (checkpoint {name}) -> {out}")
     model, weights = load_speech_lm(validated, ckpt)
+    # before writing: saving a LoRA student as an adapter unloads its LoRA layers
+    reference = _logits(model, validated.build("encoder"), verify) if verify else None
     env_file = run_dir / "environment.json"
     env = json.loads(env_file.read_text(encoding="utf-8")) if env_file.is_file() else {}
     manifest = {
@@ -94,8 +105,23 @@ def export_run(target: str | Path, out: str | Path, checkpoint: str = "final",
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         card = model_card(manifest, training_summary(run_dir, ckpt), _eval_results(run_dir, name))
         (tmp / "README.md").write_text(card, encoding="utf-8")
+        for file in tmp.rglob("*"):  # safetensors writes owner-only files; share them all
+            file.chmod(0o755 if file.is_dir() else 0o644)
     log(f"wrote {out} (student {STUDENT}/, adapter, markers, model card README.md)")
-    return out
+    if reference is None:
+        return out, None
+    exported = load_exported(out)
+    after = _logits(exported.speech_lm, exported.encoder, verify)
+    diff = max(float((a - b).abs().max()) for a, b in zip(reference, after, strict=True))
+    log(f"verified: {out} loaded back; largest |logit difference| over {len(verify)} spoken "
+        f"prompts ({sum(len(r) for r in reference)} positions) = {diff:.3g}")
+    return out, diff
+
+
+def _logits(speech_lm, encoder, audio: Sequence[str | Path]) -> list:
+    """``(L, V)`` logits of BOS + speech + ``VERIFY_TEXT`` for each audio file."""
+    return [prompt_logits(speech_lm, prompt_embeddings(speech_lm, f, text=VERIFY_TEXT))
+            for f in encode_audio(encoder, audio)]
 
 
 def _eval_results(run_dir: Path, checkpoint: str) -> Path | None:
