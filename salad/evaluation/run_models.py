@@ -78,9 +78,20 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
     teacher = validated.build("teacher")
     model, weights = load_speech_lm(validated, checkpoint)
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
-                      speech_lm=model,
-                      student_id=f"{_component_id(validated, 'student')}|weights={weights}",
+                      speech_lm=model, student_id=_student_id(validated, weights),
                       encoder=validated.build("encoder") if speech else None)
+
+
+def untrained_models(validated, models: EvalModels) -> EvalModels:
+    """``models`` with the recipe's untrained student and adapter in place of the speech LM
+    (teacher and encoder shared)."""
+    model, weights = load_speech_lm(validated, None)
+    return EvalModels(teacher=models.teacher, teacher_id=models.teacher_id, speech_lm=model,
+                      student_id=_student_id(validated, weights), encoder=models.encoder)
+
+
+def _student_id(validated, weights: str) -> str:
+    return f"{_component_id(validated, 'student')}|weights={weights}"
 
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:
