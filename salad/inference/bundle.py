@@ -40,10 +40,6 @@ class ExportedModel:
     encoder: Any       # a speech encoder
     manifest: dict
 
-    @property
-    def sample_rate(self) -> int:
-        return int(self.encoder.sample_rate)
-
 
 def read_manifest(path: Path) -> dict:
     file = Path(path) / MANIFEST
