@@ -4,6 +4,7 @@ plugin registries and gives the run's logits on spoken prompts."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from salad.inference import export_run  # noqa: E402
 
 from .helpers.tiny_run import halves_manifests, stage1_recipe, tiny_components, tone_manifest  # noqa: E402
 
+ITEMS = Path(__file__).parent / "data" / "handmade_items" / "mc.jsonl"
 CTC = {"name": "salad.ctc_adapter.v1", "config": {
     "input_dim": 40, "output_dim": 64, "width": 32, "num_layers": 1, "num_heads": 2}}
 
@@ -81,6 +83,26 @@ def test_export_reload_gives_identical_logits(tmp_path, tiny_lm_dir, salad_write
     assert main(["generate", str(out), "--audio", audio[0], "--temperature", "1.0",
                  "--top-k", "5", "--max-new-tokens", "3"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_eval_scores_items_with_an_exported_model(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                  monkeypatch):
+    """`salad eval EXPORT_DIR` on an item file: the export's speech LM and encoder, the teacher
+    it references."""
+    monkeypatch.chdir(tmp_path)  # the evaluation's caches
+    recipe = salad_write_recipe({"name": "untrained", "output_dir": str(tmp_path / "runs"),
+                                 "components": tiny_components(tiny_lm_dir)})
+    run_dir, out = tmp_path / "run", tmp_path / "export"
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    assert main(["export", str(run_dir), "--out", str(out)]) == 0
+    assert main(["eval", str(out), "--benchmarks", str(ITEMS), "--limit", "all", "--modes",
+                 "teacher_text", "student_speech", "--voices", "flite:slt",
+                 "--no-progress"]) == 0
+    results = json.loads((out / "eval" / "results.json").read_text())
+    (bench,) = results["benchmarks"]
+    assert set(bench["modes"]) == {"teacher_text", "student_speech@flite:slt"}
+    assert bench["modes"]["student_speech@flite:slt"]["n"] == bench["n_items"] == 3
+    assert "student_speech@flite:slt" in bench["gaps"]
 
 
 def test_generate_and_export_errors_are_clear(tmp_path, capsys):

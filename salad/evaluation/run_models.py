@@ -45,9 +45,20 @@ def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path,
                      "aligned adapter)")
 
 
+def component_id(name: str, config: dict) -> str:
+    """A component's identity in score-cache keys: registry name and config."""
+    return name + json.dumps(config, sort_keys=True)
+
+
+def speech_lm_id(student: str, weights: str) -> str:
+    """The speech LM's identity in score-cache keys: the student's :func:`component_id` and
+    its weights."""
+    return f"{student}|weights={weights}"
+
+
 def _component_id(validated, slot: str) -> str:
     comp = validated.component(slot)
-    return comp.record.name + json.dumps(comp.config.model_dump(mode="json"), sort_keys=True)
+    return component_id(comp.record.name, comp.config.model_dump(mode="json"))
 
 
 def load_speech_lm(validated, checkpoint: Path | None):
@@ -91,7 +102,7 @@ def untrained_models(validated, models: EvalModels) -> EvalModels:
 
 
 def _student_id(validated, weights: str) -> str:
-    return f"{_component_id(validated, 'student')}|weights={weights}"
+    return speech_lm_id(_component_id(validated, "student"), weights)
 
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:

@@ -61,6 +61,8 @@ def model_card(manifest: dict, training: dict | None, results: Path | None) -> s
         f"`{Path(str(base['config'].get('model'))).name}`); {lora} "
         "| `student/` (transformers) |",
         "| boundary markers | start and end of each speech span | `markers.safetensors` |",
+        f"| teacher (referenced) | `{manifest['teacher']['name']}`, for `salad eval` "
+        "(text accuracy, cascade, the gap) | rebuilt by its plugin |",
         "",
         "## Use",
         "",
@@ -77,7 +79,8 @@ def model_card(manifest: dict, training: dict | None, results: Path | None) -> s
         "```",
         "",
         "`student/` alone loads with `transformers.AutoModelForCausalLM.from_pretrained` as a "
-        "text LM.",
+        "text LM. `salad eval THIS_DIR --benchmarks items.jsonl` scores multiple-choice items "
+        "as text, speech and cascade.",
         "",
         "## Training",
         "",

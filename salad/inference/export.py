@@ -92,6 +92,7 @@ def export_run(target: str | Path, out: str | Path, checkpoint: str = "final",
         "student": {"dtype": str(model.student.dtype).removeprefix("torch."),
                     "bos_id": model.student.bos_id},
         "student_source": _ref(validated.component("student")),
+        "teacher": _ref(validated.component("teacher")),  # for salad eval on the export
         "lora": None,
         "source": {"run": run_dir.name, "checkpoint": name, "weights": weights,
                    "git": env.get("git") or git_revision()},
