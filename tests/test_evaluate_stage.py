@@ -69,7 +69,8 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                 "heldout": [{"name": "held", "speech": str(speech), "texts": str(texts)}],
                 "batch_size": 2, "eval_every": 1, "checkpoint_every": 1}},
             {"name": "evaluate", "config": _eval_config(
-                tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")})}],
+                tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")},
+                untrained_reference=True)}],
     })
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0

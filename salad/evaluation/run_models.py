@@ -65,14 +65,19 @@ def load_speech_lm(validated, checkpoint: Path | None):
     """The recipe's student, adapter and markers as a :class:`~salad.speech.model.SpeechLM` in
     eval mode, with ``checkpoint`` loaded (a Stage I checkpoint, or the align stage's folder);
     returns ``(model, weights id)``. Without a checkpoint the student is the recipe's initial
-    one."""
+    one, its random parts drawn under the recipe's seed (the same draw every time)."""
+    import torch
+
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_adapter, load_weights
 
-    student = validated.build("student")  # before the adapter: its random init keeps its seed
-    model = SpeechLM(validated.build("adapter"), student)
-    weights = "initial"
+    seed = validated.recipe.seed
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        student = validated.build("student")  # before the adapter, as in training
+        model = SpeechLM(validated.build("adapter"), student)
+    weights = f"initial-seed{seed}"
     if checkpoint is not None and (checkpoint / ALIGNED).is_file():
         load_adapter(checkpoint / ALIGNED, model.adapter)
         weights = "aligned:" + file_hash(checkpoint / ALIGNED)

@@ -34,15 +34,12 @@ def _wants_reference(cfg, eval_cfg: EvalConfig, checkpoint) -> bool:
 def _untrained_reference(ctx: RunContext, models, eval_cfg: EvalConfig, run_dir, trained) -> None:
     """The untrained student's speech gap in the main voice (teacher scores come from the score
     cache), and the reference gaps in the run's report."""
-    import torch
-
     from ...reporting import results_from_dict
     from ...reporting.reference import reference_summary
 
     ref_cfg = eval_cfg.model_copy(update={"modes": ["teacher_text", "student_speech"],
                                           "voices": eval_cfg.voices[:1], "recordings": {}})
     models.speech_lm = None  # the trained student is scored: free it first
-    torch.manual_seed(ctx.validated.recipe.seed)  # the same untrained draw on every run
     untrained = evaluate_run(untrained_models(ctx.validated, models), ref_cfg, run_dir, None,
                              run_dir / "eval-initial", label=f"{run_dir.name}@initial")
     ctx.note("")
