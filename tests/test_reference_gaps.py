@@ -39,3 +39,14 @@ def test_reference_summary_table_and_sentence(tmp_path):
     assert "| piqa | +.200 [" in text and "| 50% |" in text  # (.2 - .1) / (.2 - 0)
     assert "| arc | +.100 [" in text and "| n/a |" in text  # cascade behind teacher: no share
     assert "| all items (200) |" in text
+
+
+def test_a_student_worse_than_untrained_closed_none(tmp_path):
+    trained = load_results(write_eval_results(tmp_path / "t", "t", {
+        "piqa": {"teacher_text": (.6, .6), SPEECH: (.4, .4), CASCADE: (.6, .6)}}))
+    untrained = load_results(write_eval_results(tmp_path / "u", "u@initial", {
+        "piqa": {"teacher_text": (.6, .6), SPEECH: (.5, .5)}}))
+    (sentence, *_) = reference_summary(trained, untrained)
+    assert sentence == ("The trained student's pooled gap (+.200) is wider than the untrained "
+                        "student's (+.100): training closed none of the distance to the "
+                        "cascade's (+.000); share -100%.")

@@ -55,6 +55,11 @@ def reference_summary(trained: RunResults, untrained: RunResults) -> list[str]:
         text = (f"Reference gaps (pooled): untrained {fmt(gaps[0], signed=True)}, trained "
                 f"{fmt(gaps[1], signed=True)}, cascade {fmt(gaps[2], signed=True)}; the "
                 "cascade is not ahead of the untrained student, so no share closed.")
+    elif share < 0:
+        text = (f"The trained student's pooled gap ({fmt(gaps[1], signed=True)}) is wider than "
+                f"the untrained student's ({fmt(gaps[0], signed=True)}): training closed none "
+                f"of the distance to the cascade's ({fmt(gaps[2], signed=True)}); share "
+                f"{_share(share)}.")
     else:
         text = (f"Training closed {_share(share)} of the distance from the untrained student's "
                 f"pooled gap ({fmt(gaps[0], signed=True)}) to the cascade's "
