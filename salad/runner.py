@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.errors import SaladError
+from .core.launch import env_world
 from .data.files import atomic_write_json, atomic_write_text
 from .tracking import MetricsSink, require_wandb
 
@@ -133,12 +134,23 @@ class Run:
             "recipe_file": str(self.validated.loaded.path or ""),
         })
 
-    def _save_status(self) -> None:
-        atomic_write_json(self.run_dir / self.STATUS, self.status)
+    def _save_status(self, write: bool = True) -> None:
+        if write:
+            atomic_write_json(self.run_dir / self.STATUS, self.status)
 
     def execute(self, echo=print) -> Path:
-        self.write_metadata()
+        """Run the stages not done yet. Under ``torchrun`` every rank runs the distributed
+        stages; the first single-process stage not done ends the launch (before a distributed
+        stage: an error; after one: a note to run the rest without torchrun). Only rank 0
+        writes the run directory's files and echoes."""
         stages = self.validated.stage_configs
+        world = env_world()
+        if world.size > 1:
+            stages = self._distributed_part(stages)
+            if not world.main:
+                echo = self._quiet
+        if world.main:
+            self.write_metadata()
         if not stages:
             echo("recipe lists no stages: run directory written, nothing to execute")
         for spec, config in stages:
@@ -153,26 +165,49 @@ class Run:
             echo(f"stage {spec.name}: {stage.summary}")
             start = time.time()
             self.status["stages"][spec.name] = {"state": "running", "started": start}
-            self._save_status()
+            self._save_status(world.main)
             try:
                 run_fn(ctx, config)
             except BaseException as exc:
                 self.status["stages"][spec.name] = {
                     "state": "failed", "started": start, "error": f"{type(exc).__name__}: {exc}"}
-                self._save_status()
+                self._save_status(world.main)
                 raise
             finally:
                 ctx.close()
             seconds = round(time.time() - start, 3)
             self.status["stages"][spec.name] = {
                 "state": "done", "started": start, "seconds": seconds, "notes": ctx.notes}
-            self._save_status()
-            self.write_report()
+            self._save_status(world.main)
+            if world.main:
+                self.write_report()
             for line in ctx.notes:
                 echo(f"  {line}")
             echo(f"stage {spec.name}: done in {seconds:.0f} s (in {self.run_dir / 'report.md'})")
-        self.write_report()
+        if world.main:
+            self.write_report()
         return self.run_dir
+
+    def _distributed_part(self, stages):
+        """The stages a ``torchrun`` launch runs: up to the first single-process stage that is
+        not done, which must come after at least one distributed stage."""
+        for i, (spec, _) in enumerate(stages):
+            if (self.validated.stage_defs[spec.name].distributed
+                    or self.status["stages"].get(spec.name, {}).get("state") == "done"):
+                continue
+            if not any(self.validated.stage_defs[s.name].distributed for s, _ in stages[:i]):
+                raise SaladError(f"stage {spec.name} runs on one process: run it without "
+                                 "torchrun first (salad run RECIPE --run-dir D), then launch "
+                                 "torchrun on the same --run-dir (docs/cluster.md)")
+            if env_world().main:
+                print(f"stages from {spec.name} on run on one process: continue with salad run "
+                      f"RECIPE --run-dir {self.run_dir} (without torchrun)")
+            return stages[:i]
+        return stages
+
+    @staticmethod
+    def _quiet(*args, **kwargs) -> None:
+        """The echo of ranks other than 0."""
 
     def write_report(self) -> None:
         recipe = self.validated.recipe

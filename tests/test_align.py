@@ -30,7 +30,7 @@ def _data(n: int, seed: int):
     return utts, feats
 
 
-def _trainer(out_dir, steps=40):
+def _trainer(out_dir, steps=40, device=None):
     torch.manual_seed(0)
     train, f1 = _data(48, 1)
     held, f2 = _data(12, 2)
@@ -41,7 +41,7 @@ def _trainer(out_dir, steps=40):
                       eval_every=20, checkpoint_every=5, spec_augment=True)
     return AlignTrainer(cfg, adapter, train, {"held": held},
                         {k: v.shape[0] for k, v in feats.items()},
-                        lambda ids: [feats[i] for i in ids], out_dir)
+                        lambda ids: [feats[i] for i in ids], out_dir, device=device)
 
 
 def test_length_buckets_sort_by_length():
@@ -70,3 +70,21 @@ def test_killed_and_resumed_alignment_matches_uninterrupted(tmp_path):
     for (name, p), q in zip(full.adapter.named_parameters(), resumed.adapter.parameters()):
         assert torch.allclose(p, q, atol=1e-6), name
     assert [h["wer/held"] for h in resumed.history] == [h["wer/held"] for h in full.history]
+
+
+def test_the_progress_bar_writes_one_log_line_per_interval_not_per_step(tmp_path, capsys,
+                                                                        monkeypatch):
+    monkeypatch.setenv("SALAD_PROGRESS_INTERVAL", "3600")
+    _trainer(tmp_path, steps=12).run(progress=True)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "align (CTC)" in line]
+    assert len(lines) <= 1  # not one line per step (a quick loop may write none)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_align_trains_on_cuda(tmp_path):
+    from salad.training.device import resolve_device
+
+    trainer = _trainer(tmp_path, steps=10, device=resolve_device("cuda"))
+    summary = trainer.run(progress=False)
+    assert next(trainer.adapter.parameters()).is_cuda and summary["step"] == 10

@@ -137,3 +137,13 @@ def test_plugins_list_shows_kinds_with_nothing_installed():
         assert f"{kind.title} ({key}):" in out.stdout
     assert out.stdout.count("(none installed)") == len(KINDS) - 1
     assert "salad.distill_mix.v1" in out.stdout
+
+
+def test_torchrun_launch_refuses_a_single_process_stage_not_done(tmp_path, capsys,
+                                                                 monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    recipe = str(REPO / "recipes/examples/inspect.yaml")
+    assert main(["run", recipe, "--run-dir", str(tmp_path / "run")]) == 1
+    assert "stage inspect runs on one process: run it without torchrun" in \
+        capsys.readouterr().err

@@ -39,13 +39,15 @@ def test_mismatch_without_a_partner_is_an_error():
 def test_shares_and_content_gain_follow_their_definitions():
     acc = _Scored()
     acc.positions, acc.f_positions = 10, 20
-    for key, nll in {"none": 5.0, "text": 3.0, "matched": 3.5, "mismatched": 4.9}.items():
+    for key, nll in {"none": 5.0, "text": 3.0, "matched": 3.5, "mismatched": 4.9,
+                     "text_mismatched": 5.2}.items():
         acc.sums[key] = nll * 10
     acc.sums["f"] = 0.2 * 20
     out = acc.summary()
     assert out["share_matched"] == pytest.approx(0.75)       # (5 - 3.5) / (5 - 3)
     assert out["share_mismatched"] == pytest.approx(0.05)    # (5 - 4.9) / (5 - 3)
     assert out["content_gain"] == pytest.approx(1.4)         # 4.9 - 3.5
+    assert out["share_text_mismatched"] == pytest.approx(-0.1)  # (5 - 5.2) / (5 - 3)
     assert out["forgetting"] == pytest.approx(0.2)
     acc.sums["text"] = acc.sums["none"]
     assert math.isnan(acc.summary()["share_matched"])        # text tells nothing: undefined
@@ -109,7 +111,7 @@ def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):
 
     bos = lm.embed(torch.tensor([[lm.bos_id]]))[0]
     marks = model.markers.detach()
-    sums = dict.fromkeys(("none", "text", "matched", "mismatched"), 0.0)
+    sums = dict.fromkeys(("none", "text", "matched", "mismatched", "text_mismatched"), 0.0)
     count = 0
     for i, it in enumerate(items):
         rest_ids = lm.tokenize([" " + it.rest])[0]
@@ -118,7 +120,8 @@ def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):
         other_first = lm.embed(torch.tensor([lm.tokenize([other.first])[0]]))[0]
         for key, prefix in (("none", bos), ("text", torch.cat([bos, first])),
                             ("matched", torch.cat([bos, marks[:1], first, marks[1:]])),
-                            ("mismatched", torch.cat([bos, marks[:1], other_first, marks[1:]]))):
+                            ("mismatched", torch.cat([bos, marks[:1], other_first, marks[1:]])),
+                            ("text_mismatched", torch.cat([bos, other_first]))):
             total, n = nll(prefix, rest_ids)
             sums[key] += total
         count += n

@@ -45,6 +45,9 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     recipe = stage1_recipe(tmp_path, tiny_lm_dir, "tiny-ctc", train, held, 2)
     recipe["components"]["adapter"] = {"name": "salad.ctc_adapter.v1", "config": {
         "input_dim": 40, "output_dim": 64, "width": 32, "num_layers": 1, "num_heads": 2}}
+    speech, texts = halves_manifests(tmp_path, 12, 2)  # training halves (other texts)
+    recipe["stages"][0]["config"]["train_halves"] = [
+        {"name": "train", "speech": str(speech), "texts": str(texts)}]
     recipe["stages"].insert(0, {"name": "align", "config": {
         "train_manifests": [str(train)], "heldout_manifests": [str(held[0])], "steps": 6,
         "batch_size": 8, "eval_every": 3, "checkpoint_every": 3,
@@ -55,6 +58,7 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     report = (run_dir / "report.md").read_text()
     assert "held-out greedy WER" in report and "starts from the align stage" in report
     assert "| held: share_matched |" in report
+    assert "24 training halves (spoken first half, text second half)" in report
     aligned = json.loads((run_dir / "align" / "history.json").read_text())
     assert [h["step"] for h in aligned["history"]] == [3, 6]
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
@@ -65,3 +69,38 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     target, checkpoint = resolve_target(run_dir, "aligned")
     models = load_models(validate_recipe(target / "recipe.yaml"), checkpoint, speech=False)
     assert models.student_id.split("|weights=")[1].startswith("aligned:")
+
+
+@pytest.mark.slow
+def test_stage1_stage_under_torchrun_with_fsdp(tmp_path, tiny_lm_dir, salad_write_recipe):
+    """`salad run` launched by torchrun on 2 CPU workers (gloo): rank 0 writes the run
+    directory; the final checkpoint is a DCP folder with the trainable weights beside it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    train = tone_manifest(tmp_path, "train", 24, 0)
+    held = halves_manifests(tmp_path, 12, 1)
+    recipe = stage1_recipe(tmp_path, tiny_lm_dir, "tiny-fsdp", train, held, 4)
+    recipe["device"] = "cpu"
+    recipe["stages"][0]["config"].update(strategy="fsdp", grad_accum=2)
+    path = salad_write_recipe(recipe)
+    run_dir = tmp_path / "run"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--master-port", port, "-m", "salad.cli.main", "run", str(path), "--run-dir",
+         str(run_dir)], capture_output=True, text=True, cwd=REPO, timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    history = json.loads((run_dir / "stage1" / "history.json").read_text())
+    assert [h["step"] for h in history["history"]] == [0, 2, 4]
+    final = run_dir / "stage1" / "checkpoints" / "final"
+    assert (final / ".metadata").exists() and (final / "model.safetensors").exists()
+    assert "2 rank(s), strategy fsdp" in (run_dir / "report.md").read_text()
+    assert result.stdout.count("stage stage1: done") == 1  # rank 0 alone echoes

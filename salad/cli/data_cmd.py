@@ -1,10 +1,11 @@
-"""``salad data prepare-mini | synthesize | corpus | cluster``."""
+"""``salad data prepare-mini | synthesize | features | corpus | cluster``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +27,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="YAML/JSON file with SynthesisConfig fields")
     p.add_argument("--workers", type=int, help="override the number of worker processes")
     p.set_defaults(handler=cmd_synthesize)
+
+    p = dsub.add_parser(
+        "features", help="cache a speech manifest's encoder features; under torchrun each rank "
+                         "encodes its shard and rank 0 merges the index")
+    p.add_argument("manifest", help="speech manifest (JSONL)")
+    p.add_argument("out_dir", help="folder for the index shards and the merged index.json")
+    p.add_argument("--encoder", default="salad.whisper_ct2_encoder.v1",
+                   help="speech encoder registry name")
+    p.add_argument("--encoder-config", default="{}", help="JSON object: the encoder's config")
+    p.add_argument("--cache", default=".cache/features", help="feature cache folder (shared)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.set_defaults(handler=cmd_features)
 
     p = dsub.add_parser("corpus", help="write a corpus source's texts as a text manifest")
     p.add_argument("name", help="corpus registry name, e.g. salad.wordnet_corpus.v1")
@@ -90,6 +103,29 @@ def _json_object(text: str, option: str) -> dict:
     if not isinstance(value, dict):
         raise SaladError(f"{option} is not a JSON object: {text}")
     return value
+
+
+def cmd_features(args) -> int:
+    from ..core.launch import env_world
+    from ..core.plugin_host import get_host
+    from ..data.feature_shards import INDEX, cache_shard, merge_shards
+
+    world = env_world()
+    encoder = get_host().registry("speech_encoder").build(
+        args.encoder, _json_object(args.encoder_config, "--encoder-config"))
+    cache_shard(args.manifest, encoder, args.cache, args.out_dir, world, args.batch_size)
+    if world.size > 1:  # one merge step, once every rank has written its shard
+        import torch.distributed as dist
+
+        dist.init_process_group("gloo")
+        dist.barrier()
+    if world.main:
+        merged = merge_shards(args.out_dir, world.size)
+        print(f"{len(merged['index'])} of {merged['total']} utterances cached by {world.size} "
+              f"rank(s), {len(merged['failed'])} failed -> {Path(args.out_dir) / INDEX}")
+    if world.size > 1:
+        dist.destroy_process_group()
+    return 0
 
 
 def cmd_corpus(args) -> int:

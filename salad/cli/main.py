@@ -13,6 +13,7 @@ from . import (
     data_cmd,
     eval_cmd,
     export_cmd,
+    plan_cmd,
     plugins_cmd,
     recipe_cmd,
     report_cmd,
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_commands(sub)
     report_cmd.add_commands(sub)
     export_cmd.add_commands(sub)
+    plan_cmd.add_commands(sub)
     return parser
 
 

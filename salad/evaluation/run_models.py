@@ -63,14 +63,16 @@ def _component_id(validated, slot: str) -> str:
 
 def load_speech_lm(validated, checkpoint: Path | None):
     """The recipe's student, adapter and markers as a :class:`~salad.speech.model.SpeechLM` in
-    eval mode, with ``checkpoint`` loaded (a Stage I checkpoint, or the align stage's folder);
-    returns ``(model, weights id)``. Without a checkpoint the student is the recipe's initial
-    one, its random parts drawn under the recipe's seed (the same draw every time)."""
+    eval mode on the recipe's device, with ``checkpoint`` loaded (a Stage I checkpoint, or the
+    align stage's folder); returns ``(model, weights id)``. Without a checkpoint the student is
+    the recipe's initial one, its random parts drawn under the recipe's seed (the same draw
+    every time)."""
     import torch
 
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_adapter, load_weights
+    from salad.training.device import resolve_device
 
     seed = validated.recipe.seed
     with torch.random.fork_rng(devices=[]):
@@ -84,15 +86,20 @@ def load_speech_lm(validated, checkpoint: Path | None):
     elif checkpoint is not None:
         load_weights(checkpoint, model)
         weights = file_hash(checkpoint / "model.safetensors")
-    model.eval()
+    model.to(resolve_device(validated.recipe.device)).eval()
     return model, weights
 
 
 def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
     """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
-    loaded (:func:`load_speech_lm`)."""
+    loaded (:func:`load_speech_lm`), the LMs and the adapter on the recipe's device."""
+    from salad.training.device import resolve_device
+
     teacher = validated.build("teacher")
     model, weights = load_speech_lm(validated, checkpoint)
+    device = resolve_device(validated.recipe.device)
+    if device.type != "cpu":  # LMs start on the CPU
+        teacher.to(device)
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
                       speech_lm=model, student_id=_student_id(validated, weights),
                       encoder=validated.build("encoder") if speech else None)

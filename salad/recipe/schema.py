@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..core.launch import Device
 from ..core.plugin_host import PluginModules
 
 
@@ -49,6 +50,8 @@ class Recipe(Strict):
                                      "not set it")
     sample_rate: int = Field(16000, description="Audio rate fed to the speech encoder")
     output_dir: str = Field("runs", description="Where run directories are created")
+    device: Device = Field("auto", description="Where stages train and evaluate: auto (CUDA "
+                                               "when torch sees it, else CPU), cpu or cuda")
     plugins: PluginModules
     components: dict[str, ComponentSpec | list[ComponentSpec]] = Field(default_factory=dict)
     stages: list[StageSpec] = Field(default_factory=list)

@@ -15,7 +15,7 @@ token itself. Nothing here touches vocabulary logits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import torch
 
@@ -90,6 +90,16 @@ class Batch:
     @property
     def n_text_positions(self) -> int:
         return int(self.targets.numel())
+
+    def to(self, device: torch.device, pin_memory: bool = False) -> Batch:
+        """This batch on ``device``; with ``pin_memory`` the host tensors are pinned first and
+        copied without blocking (CUDA)."""
+        def move(t: torch.Tensor) -> torch.Tensor:
+            if t.device == device:
+                return t
+            return (t.pin_memory() if pin_memory else t).to(device, non_blocking=pin_memory)
+
+        return replace(self, **{f.name: move(getattr(self, f.name)) for f in fields(self)})
 
 
 def _pad(rows: list[list[int]], value: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -35,8 +35,25 @@ class SpeechLM(nn.Module):
 
     def speech_spans(self, frames: torch.Tensor,
                      frame_lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Adapter outputs ``(U, T', H)`` and their lengths ``(U,)`` for ``U`` utterances."""
-        return self.adapter(frames, frame_lengths)
+        """Adapter outputs ``(U, T', H)`` and their lengths ``(U,)`` for ``U`` utterances
+        (frames move to the model's device)."""
+        device = self.markers.device
+        return self.adapter(frames.to(device), frame_lengths.to(device))
+
+    def forward(self, build: Callable[[SpeechLM], tuple[Batch, torch.Tensor | None]]):
+        """One training micro-batch as one call, the shape data-parallel wrappers (DDP,
+        FSDP2) hook: ``build(self)`` runs the adapter and builds the batch (the adapter
+        decides the span lengths; e.g. :func:`salad.training.data.speech_batch`), then the
+        student reads it. Returns the logits and the batch. Every trainable parameter takes
+        part even in a batch without speech (it adds a zero that depends on the adapter and
+        the markers), so that every rank reduces the same gradients."""
+        batch, spans = build(self)
+        logits = self.student_logits(batch, spans)
+        if spans is None:
+            frames = torch.zeros(1, 1, self.adapter.input_dim, device=self.markers.device)
+            silent, _ = self.speech_spans(frames, torch.ones(1, dtype=torch.long))
+            logits = logits + (silent.sum() + self.markers.sum()) * 0.0
+        return logits, batch
 
     def marked_spans(self, frames: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Each utterance as the student reads it: the start marker, the adapter's outputs for
@@ -64,6 +81,7 @@ class SpeechLM(nn.Module):
 
     def student_logits(self, batch: Batch, spans: torch.Tensor | None = None) -> torch.Tensor:
         """``(N, V)`` logits at the positions whose next token is text."""
+        batch = batch.to(self.markers.device)
         emb = self.student_inputs(batch, spans)
         hidden = self.student.hidden_states(emb, batch.student_mask)
         picked = hidden.reshape(-1, hidden.shape[-1])[batch.student_pos]
@@ -74,5 +92,5 @@ class SpeechLM(nn.Module):
 def teacher_logits(teacher, batch: Batch) -> torch.Tensor:
     """``(N, V)`` teacher logits at the positions paired with the student's."""
     hidden = teacher.hidden_states(teacher.embed(batch.teacher_ids), batch.teacher_mask)
-    picked = hidden.reshape(-1, hidden.shape[-1])[batch.teacher_pos]
+    picked = hidden.reshape(-1, hidden.shape[-1])[batch.teacher_pos.to(hidden.device)]
     return teacher.logits(picked)

@@ -43,6 +43,7 @@ class StageDef:
     summary: str
     needs: tuple[str, ...] = ()
     check: StageCheck | None = None
+    distributed: bool = False  # runs on every rank of a torchrun launch
 
 
 def _table() -> dict[str, StageDef]:

@@ -55,17 +55,22 @@ def heldout_wer(adapter: CTCAlignable, utts: Sequence[Utterance], features: Feat
     for start in range(0, len(utts), batch_size):
         part = utts[start:start + batch_size]
         frames, lengths = pad_frames(features([u.id for u in part]))
-        pairs += zip([u.text for u in part], adapter.transcribe(frames, lengths))
+        device = next(adapter.parameters()).device
+        pairs += zip([u.text for u in part],
+                     adapter.transcribe(frames.to(device), lengths.to(device)))
     return corpus_wer(pairs), pairs
 
 
 class AlignTrainer:
     def __init__(self, cfg: AlignConfig, adapter, train: list[Utterance],
                  heldout: dict[str, list[Utterance]], lengths: dict[str, int],
-                 features: FeatureLookup, out_dir: Path, log: Callable[..., None] | None = None):
+                 features: FeatureLookup, out_dir: Path, log: Callable[..., None] | None = None,
+                 device: torch.device | None = None):
         if not train:
             raise SaladError("align: no training utterances with features")
         self.cfg, self.adapter, self.train, self.heldout = cfg, adapter, train, heldout
+        self.device = device or torch.device("cpu")
+        adapter.to(self.device)
         self.features = features
         self.out_dir = Path(out_dir)
         self.ckpt_dir = self.out_dir / "checkpoints"
@@ -84,6 +89,7 @@ class AlignTrainer:
         (index, _), = self.sampler.take(1)
         utts = [self.train[i] for i in self.buckets[index]]
         frames, lengths = pad_frames(self.features([u.id for u in utts]))
+        frames, lengths = frames.to(self.device), lengths.to(self.device)
         for group in self.optimizer.param_groups:
             group["lr"] = self.cfg.lr * lr_factor(self.step, self.cfg)
         gen = self.generator if self.cfg.spec_augment else None
@@ -134,7 +140,7 @@ class AlignTrainer:
             loss = self.train_step()
             self.log(step=self.step, split="train", ctc_loss=loss,
                      lr_factor=lr_factor(self.step - 1, cfg))
-            bar.set_postfix(ctc=f"{loss:.3f}")
+            bar.set_postfix(ctc=f"{loss:.3f}", refresh=False)  # redraws follow the interval
             bar.update(1)
             if self.heldout and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
                 self.evaluate()

@@ -21,8 +21,13 @@ def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Parameters that train (adapter, markers, LM or its LoRA weights), and every adapter
     parameter: an adapter may hold parts an earlier stage trained and this one keeps frozen
     (the CTC head of the align stage), and a checkpoint must rebuild the whole speech path."""
-    return {n: p.detach().contiguous().clone() for n, p in model.named_parameters()
-            if p.requires_grad or n.startswith("adapter.")}
+    keep = trainable_names(model)
+    return {n: p.detach().contiguous().clone() for n, p in model.named_parameters() if n in keep}
+
+
+def trainable_names(model: torch.nn.Module) -> set[str]:
+    """Names of the parameters :func:`trainable_state` keeps."""
+    return {n for n, p in model.named_parameters() if p.requires_grad or n.startswith("adapter.")}
 
 
 def save_adapter(path: Path, adapter: torch.nn.Module) -> Path:
@@ -116,3 +121,61 @@ def latest_checkpoint(root: Path) -> Path | None:
     """The newest complete ``step-*`` checkpoint under ``root``."""
     found = sorted(p for p in Path(root).glob("step-*") if (p / "trainer.json").exists())
     return found[-1] if found else None
+
+
+def is_sharded(directory: Path) -> bool:
+    """Was ``directory`` written by :func:`save_sharded` (a distributed run)?"""
+    return (Path(directory) / ".metadata").is_file()
+
+
+def save_sharded(directory: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                 trainer_state: dict[str, Any], world, consolidate: bool = False) -> Path:
+    """A ``torch.distributed.checkpoint`` of a DDP or FSDP2 run, written by every rank into a
+    temporary folder that rank 0 renames into place. It loads on any number of ranks. With
+    ``consolidate``, rank 0 also writes the trainable weights as ``model.safetensors`` (what
+    :func:`load_weights` and later stages read)."""
+    import shutil
+
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        get_model_state_dict,
+        get_state_dict,
+    )
+
+    directory = Path(directory)
+    tmp = directory.with_name(f".{directory.name}.partial")
+    if world.main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    world.barrier()
+    model_sd, optim_sd = get_state_dict(model, optimizer)
+    dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(tmp))
+    if consolidate:
+        full = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True,
+                                                                    cpu_offload=True))
+        if world.main:
+            keep = trainable_names(model)
+            save_file({n: t.contiguous() for n, t in full.items() if n in keep},
+                      str(tmp / "model.safetensors"))
+    if world.main:
+        (tmp / "trainer.json").write_text(json.dumps(trainer_state, indent=2), encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        tmp.rename(directory)
+    world.barrier()
+    return directory
+
+
+def load_sharded(directory: Path, model: torch.nn.Module,
+                 optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """Load :func:`save_sharded` output into a wrapped model and its optimizer, resharding to
+    this run's ranks."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+
+    directory = Path(directory)
+    model_sd, optim_sd = get_state_dict(model, optimizer)
+    state = {"model": model_sd, "optim": optim_sd}
+    dcp.load(state, checkpoint_id=str(directory))
+    set_state_dict(model, optimizer, model_state_dict=state["model"],
+                   optim_state_dict=state["optim"])
+    return json.loads((directory / "trainer.json").read_text(encoding="utf-8"))

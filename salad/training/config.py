@@ -3,11 +3,15 @@ training of Stage II). Torch-free: ``salad validate`` reads it."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Strategy = Literal["none", "ddp", "fsdp"]  # data parallelism (salad.training.distributed)
 
 
 class HalvesRef(BaseModel):
-    """A held-out set of halves: spoken first halves, and the full texts they halve."""
+    """A set of halves: spoken first halves, and the full texts they halve."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Label in metrics, e.g. broad")
@@ -21,12 +25,18 @@ class Stage1Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     train_manifest: str = Field(description="Speech manifest (JSONL) of the training utterances")
+    train_halves: list[HalvesRef] = Field(
+        default_factory=list,
+        description="Training halves: examples whose text depends on the speech (the spoken "
+                    "first half, then the second half as text), mixed with the windows of "
+                    "train_manifest")
     heldout: list[HalvesRef] = Field(
         min_length=1, description="Held-out halves for the reading metrics (M, F, content "
                                   "controls); the first set's M is the run's misalignment")
     steps: int = Field(300, ge=1, description="Optimizer steps")
-    batch_size: int = Field(8, ge=1, description="Examples per micro-batch")
-    grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step")
+    batch_size: int = Field(8, ge=1, description="Examples per micro-batch (per rank)")
+    grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step, summed over "
+                                                 "ranks (a multiple of the rank count)")
     utterances_per_example: int = Field(4, ge=1, description="Consecutive utterances per example")
     speech_prob: float = Field(0.5, ge=0.0, le=1.0,
                                description="Chance that a non-final utterance is spoken")
@@ -39,8 +49,15 @@ class Stage1Config(BaseModel):
     decay_fraction: float = Field(0.2, ge=0.0, le=1.0,
                                   description="Linear decay to zero over this last share of steps")
     clip_norm: float = Field(1.0, gt=0)
-    bf16: bool = Field(False, description="bfloat16 autocast for the student forward (faster "
-                                          "only on CPUs/GPUs with native bf16 matmul)")
+    bf16: bool | None = Field(None, description="bfloat16 autocast for the student forward; "
+                                                "None = the device's default (bf16 on CUDA, "
+                                                "fp32 on CPU, where bf16 is slower here)")
+    strategy: Strategy = Field(
+        "none", description="Data parallelism under torchrun: none (one process), ddp, or fsdp "
+                            "(FSDP2, the student sharded); the global batch is batch_size x "
+                            "grad_accum windows whatever the number of ranks")
+    activation_checkpointing: bool = Field(False, description="Recompute the student LM's "
+                                                              "activations in backward")
     teacher_topk: int = Field(64, ge=0,
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")

@@ -6,7 +6,9 @@ second half is scored as text. The same second-half positions are scored after
 - ``matched``: the spoken first half;
 - ``mismatched``: the spoken first half of another item of similar length in the same voice;
 - ``none``: no prefix at all;
-- ``text``: the first half as text.
+- ``text``: the first half as text;
+- ``text_mismatched``: the mismatched item's first half as text (what a perfect reader of the
+  wrong speech would get: the floor of ``share_mismatched`` once the student reads).
 
 From the mean negative log-likelihoods (nats per token): the content gain
 ``NLL_mismatched - NLL_matched`` and the information share
@@ -33,9 +35,9 @@ from ..data.manifests import read_speech_manifest, read_text_manifest
 from ..data.text import HALF_SUFFIX, split_half
 from ..speech.interleave import Segment, build_layout, collate
 from ..speech.model import SpeechLM, teacher_logits
-from .data import FeatureLookup, pad_frames
+from .data import FeatureLookup, Utterance, pad_frames
 
-CONDITIONS = ("matched", "mismatched", "none", "text")
+CONDITIONS = ("matched", "mismatched", "none", "text", "text_mismatched")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,13 @@ def load_halves(name: str, speech_manifest: str | Path, texts_manifest: str | Pa
     return HalvesSet(name, items, mismatch_pairs(items))
 
 
+def halves_windows(halves: HalvesSet) -> list[list[Utterance]]:
+    """Training windows of halves: the spoken first half, then the second half as text
+    (Stage I's :func:`~salad.training.data.assign_modalities` speaks the first, never the last)."""
+    return [[Utterance(it.id, it.first, halves.name), Utterance(it.text_id.removesuffix(
+        HALF_SUFFIX) + "#h2", it.rest, halves.name)] for it in halves.items]
+
+
 class _Scored:
     """Sums over positions: NLL per condition, M and F."""
 
@@ -118,6 +127,7 @@ class _Scored:
                 "forgetting": self.sums["f"] / max(self.f_positions, 1),
                 "content_gain": nll["mismatched"] - nll["matched"],
                 "share_matched": share("matched"), "share_mismatched": share("mismatched"),
+                "share_text_mismatched": share("text_mismatched"),
                 "positions": self.positions}
 
 
@@ -152,8 +162,10 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
             matched, mismatched = (collate([build_layout(
                 [Segment((), True, int(span_lengths[offset + b]), offset + b),
                  Segment(tuple(rests[b]))], lm.bos_id) for b in range(n)]) for offset in (0, n))
-            text = collate([build_layout([Segment(tuple(firsts[b])), Segment(tuple(rests[b]))],
-                                         lm.bos_id) for b in range(n)])
+            other_firsts = lm.tokenize([o.first for o in others])
+            text, text_mismatched = (collate([build_layout(
+                [Segment(tuple(pre[b])), Segment(tuple(rests[b]))], lm.bos_id) for b in range(n)])
+                for pre in (firsts, other_firsts))
             none = collate([build_layout([Segment(tuple(rests[b]))], lm.bos_id)
                             for b in range(n)])
             s_text = model.student_logits(text)
@@ -162,8 +174,10 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                 "none": model.student_logits(none),
                 "matched": model.student_logits(matched, spans),
                 "mismatched": model.student_logits(mismatched, spans),
+                "text_mismatched": model.student_logits(text_mismatched)[
+                    _tail(text_mismatched, counts)],
             }
-            targets = none.targets
+            targets = none.targets.to(s_text.device)
             for key, value in logits.items():
                 acc.sums[key] += float(F.cross_entropy(value.float(), targets, reduction="sum"))
             acc.sums["m"] += float(scorer.score(logits["text"], logits["matched"]).sum())

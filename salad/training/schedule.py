@@ -23,8 +23,9 @@ def decay_start_step(cfg: Stage1Config) -> int:
     return int(round(cfg.steps * (1.0 - cfg.decay_fraction)))
 
 
-def build_optimizer(model, cfg: Stage1Config) -> torch.optim.AdamW:
-    """Two parameter groups (adapter + markers, LM), no weight decay on norms and biases."""
+def build_optimizer(model, cfg: Stage1Config, fused: bool = False) -> torch.optim.AdamW:
+    """Two parameter groups (adapter + markers, LM), no weight decay on norms and biases;
+    ``fused``: the fused CUDA kernel."""
     groups: dict[tuple[str, bool], list[torch.nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
@@ -38,7 +39,7 @@ def build_optimizer(model, cfg: Stage1Config) -> torch.optim.AdamW:
          "weight_decay": cfg.weight_decay if decay else 0.0}
         for (part, decay), params in sorted(groups.items())
     ]
-    return torch.optim.AdamW(param_groups, betas=(0.9, 0.95))
+    return torch.optim.AdamW(param_groups, betas=(0.9, 0.95), fused=fused or None)
 
 
 def set_lr(optimizer: torch.optim.Optimizer, step: int, cfg: Stage1Config) -> float:

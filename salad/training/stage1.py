@@ -11,10 +11,19 @@ from typing import Any
 
 import torch
 
+from ..core.errors import SaladError
+from ..core.kinds.loss import TeacherTopK
 from ..data.files import atomic_write_text
 from ..data.progress import progress_bar
 from ..speech.model import SpeechLM, teacher_logits
-from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import (
+    is_sharded,
+    latest_checkpoint,
+    load_checkpoint,
+    load_sharded,
+    save_checkpoint,
+    save_sharded,
+)
 from .config import Stage1Config
 from .data import (
     ExampleBuilder,
@@ -25,6 +34,8 @@ from .data import (
     modality_rng,
     speech_batch,
 )
+from .device import precision_for
+from .distributed import World, gathered, grad_sync, local_share, wrap
 from .reading import HalvesSet, reading_metrics
 from .schedule import build_optimizer, decay_start_step, set_lr
 from .teacher_cache import TeacherCache
@@ -48,21 +59,45 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
     return row
 
 
+def enable_activation_checkpointing(model) -> None:
+    """Recompute the student LM's layer activations in backward (less memory, more time)."""
+    lm = model.lm
+    kwargs = {"use_reentrant": False}
+    if callable(getattr(lm, "activation_checkpointing_enable", None)):  # transformers >= 5.x
+        lm.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    elif callable(getattr(lm, "gradient_checkpointing_enable", None)):
+        lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    else:
+        raise SaladError(f"activation_checkpointing: the student ({type(lm).__name__}) has no "
+                         "activation checkpointing; set it to false")
+
+
 class Stage1Trainer:
     def __init__(self, cfg: Stage1Config, model: SpeechLM, teacher, loss, scorer,
                  train_windows: list[list[Utterance]], held: list[HalvesSet],
                  builder: ExampleBuilder,
                  features: FeatureLookup, out_dir: Path, log: Logger | None = None,
-                 teacher_key: str = "teacher"):
+                 teacher_key: str = "teacher", device: torch.device | None = None,
+                 world: World | None = None):
         self.cfg, self.model, self.teacher = cfg, model, teacher
+        self.device = device or torch.device("cpu")
+        self.precision = precision_for(self.device, cfg.bf16)
+        self.world = world or World()
+        model.to(self.device)
+        if self.device.type != "cpu":
+            teacher.to(self.device)
+        if cfg.activation_checkpointing:
+            enable_activation_checkpointing(model)
+        self.net = wrap(model, cfg.strategy, self.device)
         self.loss, self.scorer = loss, scorer
         self.windows, self.held = train_windows, held
         self.builder, self.features = builder, features
         self.out_dir = Path(out_dir)
         self.ckpt_dir = self.out_dir / "checkpoints"
-        self.log = log or (lambda step=None, **kw: None)
+        quiet = log is None or not self.world.main
+        self.log = (lambda step=None, **kw: None) if quiet else log
         self.teacher_key = teacher_key
-        self.optimizer = build_optimizer(model, cfg)
+        self.optimizer = build_optimizer(model, cfg, fused=self.precision.fused_adamw)
         self.sampler = Sampler(len(train_windows), cfg.seed)
         self.step = 0
         self.tokens_seen = 0
@@ -70,20 +105,28 @@ class Stage1Trainer:
         self.teacher_cache: TeacherCache | None = None
 
     # -- one step ----------------------------------------------------------------------------
-    def _micro_batch(self):
-        picks = self.sampler.take(self.cfg.batch_size)
+    def _local_micro_batches(self) -> list[list[tuple[int, int]]]:
+        """This rank's share of the next global batch: ``grad_accum`` micro-batches of
+        ``batch_size`` windows, drawn the same way on every rank and split among the ranks, so
+        that the global batch, and the run, do not depend on the number of ranks."""
+        cfg = self.cfg
+        picks = self.sampler.take(cfg.batch_size * cfg.grad_accum)
+        groups = [picks[i:i + cfg.batch_size] for i in range(0, len(picks), cfg.batch_size)]
+        return local_share(groups, self.world)
+
+    def _examples(self, picks):
         examples = []
         for idx, epoch in picks:
             window = self.windows[idx]
             flags = assign_modalities(len(window), modality_rng(self.cfg.seed, epoch, idx),
                                       self.cfg.speech_prob, self.cfg.text_fraction)
             examples.append((window, flags))
-        batch, spans = speech_batch(self.model, self.builder, self.features, examples)
-        return [i for i, _ in picks], batch, spans
+        return examples
 
     def _targets(self, window_ids, batch):
         if self.teacher_cache is not None:
-            return self.teacher_cache.lookup(window_ids, batch)
+            top = self.teacher_cache.lookup(window_ids, batch)
+            return TeacherTopK(top.logprobs.to(self.device), top.indices.to(self.device))
         return teacher_logits(self.teacher, batch)
 
     def train_step(self) -> dict[str, float]:
@@ -91,18 +134,28 @@ class Stage1Trainer:
         factor = set_lr(self.optimizer, self.step, cfg)
         totals: dict[str, float] = {}
         positions = 0
-        for _ in range(cfg.grad_accum):
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                window_ids, batch, spans = self._micro_batch()
-                logits = self.model.student_logits(batch, spans)
-            teacher = self._targets(window_ids, batch) if self.loss.needs_teacher else None
-            out = self.loss(logits.float(), batch.targets, teacher)
-            (out["loss"] / cfg.grad_accum).backward()
+        local = self._local_micro_batches()
+        for i, picks in enumerate(local):
+            with grad_sync(self.net, cfg.strategy, i == len(local) - 1):
+                examples = self._examples(picks)
+                with self.precision.autocast():
+                    logits, batch = self.net(
+                        lambda m, ex=examples: speech_batch(m, self.builder, self.features, ex))
+                window_ids = [idx for idx, _ in picks]
+                teacher = self._targets(window_ids, batch) if self.loss.needs_teacher else None
+                batch = batch.to(self.device, self.precision.pin_memory)
+                out = self.loss(logits.float(), batch.targets, teacher)
+                (out["loss"] / len(local)).backward()
             for key, value in out.items():
                 totals[key] = totals.get(key, 0.0) + float(value.detach()) / cfg.grad_accum
             positions += int(batch.student_mask.sum())
+        keys = sorted(totals)
+        summed = self.world.sum([totals[k] for k in keys] + [positions])
+        totals, positions = dict(zip(keys, summed)), int(summed[-1])
         grad_norm = torch.nn.utils.clip_grad_norm_(
             [p for p in self.model.parameters() if p.requires_grad], cfg.clip_norm)
+        if hasattr(grad_norm, "full_tensor"):  # FSDP2: a DTensor
+            grad_norm = grad_norm.full_tensor()
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
@@ -112,8 +165,9 @@ class Stage1Trainer:
 
     # -- evaluation and checkpoints --------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
-        metrics = heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
-                                                       h, self.features) for h in self.held})
+        with gathered(self.net, self.cfg.strategy):
+            metrics = heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
+                                                           h, self.features) for h in self.held})
         row = {"step": self.step, "tokens": self.tokens_seen, **metrics}
         self.history.append(row)
         self.log(step=self.step, split="heldout", tokens=self.tokens_seen, **metrics)
@@ -125,17 +179,30 @@ class Stage1Trainer:
                 "config": self.cfg.model_dump(mode="json")}
 
     def save(self, name: str) -> Path:
-        path = save_checkpoint(self.ckpt_dir / name, self.model, self.optimizer, self._state())
-        for old in self.ckpt_dir.glob("step-*"):  # keep the newest rolling checkpoint only
-            if old != path and old.name < path.name and name.startswith("step-"):
-                shutil.rmtree(old, ignore_errors=True)
+        if self.cfg.strategy == "none":
+            path = save_checkpoint(self.ckpt_dir / name, self.model, self.optimizer,
+                                   self._state())
+        else:
+            path = save_sharded(self.ckpt_dir / name, self.model, self.optimizer, self._state(),
+                                self.world, consolidate=not name.startswith("step-"))
+        if self.world.main:  # keep the newest rolling checkpoint only
+            for old in self.ckpt_dir.glob("step-*"):
+                if old != path and old.name < path.name and name.startswith("step-"):
+                    shutil.rmtree(old, ignore_errors=True)
         return path
 
     def resume(self) -> bool:
         ckpt = latest_checkpoint(self.ckpt_dir)
         if ckpt is None:
             return False
-        state = load_checkpoint(ckpt, self.model, self.optimizer)
+        if is_sharded(ckpt) != (self.cfg.strategy != "none"):
+            raise SaladError(f"{ckpt} was written with strategy "
+                             f"{'ddp or fsdp' if is_sharded(ckpt) else 'none'}; resume it with "
+                             f"the same kind of strategy (this run: {self.cfg.strategy})")
+        if self.cfg.strategy == "none":
+            state = load_checkpoint(ckpt, self.model, self.optimizer)
+        else:
+            state = load_sharded(ckpt, self.model, self.optimizer)
         self.step, self.tokens_seen = state["step"], state["tokens_seen"]
         self.sampler = Sampler(len(self.windows), self.cfg.seed, **state["sampler"])
         self.history = state["history"]
@@ -147,14 +214,17 @@ class Stage1Trainer:
         cfg = self.cfg
         resumed = self.resume()
         if self.loss.needs_teacher and cfg.teacher_topk > 0:
-            self.teacher_cache = TeacherCache.build(
-                self.teacher, self.builder, self.windows, cfg.teacher_topk,
-                self.out_dir / "teacher_topk.safetensors", self.teacher_key)
+            for builder_turn in (True, False):  # rank 0 writes the cache, the others read it
+                if self.world.main == builder_turn:
+                    self.teacher_cache = TeacherCache.build(
+                        self.teacher, self.builder, self.windows, cfg.teacher_topk,
+                        self.out_dir / "teacher_topk.safetensors", self.teacher_key)
+                self.world.barrier()
         if not resumed:
             self.evaluate()
         pre_decay = decay_start_step(cfg)
         bar = progress_bar(total=cfg.steps, initial=self.step, desc="stage1", unit="step",
-                   disable=not progress)
+                           disable=not (progress and self.world.main))
         start_time, start_tokens = time.time(), self.tokens_seen
         steps_run = 0
         while self.step < cfg.steps:
@@ -169,7 +239,7 @@ class Stage1Trainer:
                 self.evaluate()
             last = self.history[-1]
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", M=f"{last['misalignment']:.3f}",
-                            tok_s=f"{rate:.0f}")
+                            tok_s=f"{rate:.0f}", refresh=False)
             bar.update(1)
             if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                 self.save(f"step-{self.step:07d}")
@@ -179,5 +249,6 @@ class Stage1Trainer:
         if self.step >= cfg.steps:
             self.save("final")
         summary = {"step": self.step, "tokens_seen": self.tokens_seen, "history": self.history}
-        atomic_write_text(self.out_dir / "history.json", json.dumps(summary, indent=2))
+        if self.world.main:
+            atomic_write_text(self.out_dir / "history.json", json.dumps(summary, indent=2))
         return summary

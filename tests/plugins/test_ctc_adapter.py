@@ -1,6 +1,8 @@
 """The CTC-compressing adapter: spelling, compression to LM tokens, LM-free CTC learning."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from salad.testing import AdapterContract
@@ -24,6 +26,53 @@ def test_alphabet_normalises_quotes_and_drops_unknown_characters():
     abc = Alphabet("ab '")
     assert abc.encode("a\u2019b  \u00e9a") == [1, 4, 2, 3, 1]  # ’ -> ', spaces collapsed
     assert len(abc) == 5  # and the blank
+
+
+def test_lowercase_alphabet_folds_case_and_turns_punctuation_into_spaces():
+    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
+    assert abc.normalize("Well-known, isn\u2019t it? 1984 Caf\u00e9!") == "well known isn't it caf"
+    assert Alphabet(" aA").normalize("Aa a") == "Aa a"  # a cased alphabet keeps case
+
+
+def test_lexicon_snaps_unknown_words_to_the_nearest_frequent_word(tmp_path):
+    from salad_plugins.ctc_adapter.lexicon import Lexicon
+
+    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
+    manifest = tmp_path / "texts.jsonl"
+    manifest.write_text("".join(f'{{"id": "t{i}", "text": "{t}"}}\n' for i, t in enumerate(
+        ["I still understand.", "Still, the salamander.", "A stiff drink."])))
+    lex = Lexicon.from_texts(abc.normalize(t) for t in
+                             ["I still understand.", "Still, the salamander.", "A stiff drink."])
+    assert lex.correct("still") == "still"
+    assert lex.correct("stil") == "still"        # distance 1 (stiff: 2)
+    assert lex.correct("selamander") == "salamander"
+    assert lex.correct("xqz") == "xqz"           # no word within a third of its length
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "texts": [str(manifest)]}))
+    path = [k for c in "i stil" for k in (adapter.alphabet.index[c], 0)]
+    logits = torch.nn.functional.one_hot(torch.tensor([path]), len(adapter.alphabet)).float()
+    adapter.head.forward = lambda f, n: (logits, torch.tensor([len(path)]), None)
+    assert adapter.transcribe(torch.zeros(1, 2 * len(path), 12), torch.tensor([24])) == ["i still"]
+
+
+def test_beam_search_with_a_character_lm_prefers_spellings_text_uses():
+    from salad_plugins.ctc_adapter.decode import CharNgram, beam_spelling
+
+    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
+    # the acoustics lean to "stil" + "k": each step 60/40 between the two spellings' letters
+    probs = []
+    for leaning, other in [("s", None), ("t", None), ("i", None), ("l", None), ("k", "l")]:
+        row = torch.full((len(abc),), 1e-4)
+        row[abc.index[leaning]] = 0.6 if other else 0.99
+        if other:
+            row[abc.index[other]] = 0.4
+        probs += [row, torch.full((len(abc),), 1e-4).index_fill(0, torch.tensor([0]), 0.99)]
+    probs = torch.stack(probs)
+    logp = (probs / probs.sum(-1, keepdim=True)).log()
+    assert beam_spelling(logp, abc, None, 8, 0.0, 0.0).text == "stilk"   # acoustics alone
+    lm = CharNgram(["i still do", "still here", "be still"], 6, abc.chars)
+    assert beam_spelling(logp, abc, lm, 8, 1.0, 0.0).text == "still"      # with the LM
+    ngram_total = sum(math.exp(lm.logprob(" sti", c)) for c in abc.chars)
+    assert ngram_total == pytest.approx(1.0)                              # a distribution
 
 
 def test_greedy_spelling_merges_repeats_and_drops_blanks():
@@ -101,3 +150,18 @@ def test_ctc_loss_teaches_the_head_to_spell():
         optimizer.step()
     assert float(loss) < first / 5
     assert adapter.transcribe(batch, lengths) == texts
+
+
+def test_beam_decoder_needs_texts_for_its_language_model(tmp_path):
+    with pytest.raises(ValueError, match="needs `texts`"):
+        CTCAdapterConfig(**{**TINY, "decoder": "beam"})
+    manifest = tmp_path / "texts.jsonl"
+    manifest.write_text('{"id": "t0", "text": "still here"}\n')
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "texts": [str(manifest)],
+                                             "decoder": "beam", "lm_weight": 1.0}))
+    path = [k for c in "stil her" for k in (adapter.alphabet.index[c], 0)]
+    logits = torch.nn.functional.one_hot(torch.tensor([path]), len(adapter.alphabet)).float()
+    adapter.head.forward = lambda f, n: (logits * 5, torch.tensor([len(path)]), None)
+    # the beam keeps the acoustics' letters here; the lexicon then fixes both words
+    assert adapter.transcribe(torch.zeros(1, 2 * len(path), 12), torch.tensor([32])) == [
+        "still here"]

@@ -2,7 +2,9 @@
 token embeddings, one vector per token, so it costs as many positions as the text would and
 sits where the LM expects its inputs (LegoSLM-style reading, spelled by characters).
 
-The head trains LM-free with CTC on cached frames (the ``align`` stage, through
+The spelling is the best path or a beam search with a character LM (:mod:`.decode`);
+words the optional lexicon does not know are snapped to their nearest known word
+(:mod:`.lexicon`). The head trains LM-free with CTC on cached frames (the ``align`` stage, through
 :meth:`CTCAdapter.ctc_loss`). With ``residual`` Stage I can refine what the argmax loses: a
 zero-initialised projection of the mean head state over each token's steps, added to the
 token's embedding (off by default, see docs/reading.md). The adapter is bound to the student
@@ -14,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .decode import beam_spelling
 from .head import Alphabet, CTCHead, Spelling, greedy_spellings, spec_augment
 from .hooks import CTCAdapterConfig
 
@@ -52,6 +55,8 @@ class CTCAdapter(nn.Module):
             nn.init.zeros_(self.residual.weight)
             nn.init.zeros_(self.residual.bias)
         self._lm = None
+        self._lexicon = None
+        self._char_lm = None
         self.head.requires_grad_(config.train_head)
 
     # -- binding ------------------------------------------------------------------------------
@@ -79,10 +84,45 @@ class CTCAdapter(nn.Module):
     def head_parameters(self) -> list[nn.Parameter]:
         return list(self.head.parameters())
 
+    def _language(self):
+        """The lexicon and character LM of ``config.texts`` (read on first use)."""
+        if self._lexicon is None:
+            from salad.core.items import TextRecord
+            from salad.data.manifests import read_text_manifest
+
+            from .decode import CharNgram
+            from .lexicon import Lexicon
+
+            texts = [self.alphabet.normalize(r.text) for p in self.config.texts
+                     for r in read_text_manifest(p) if isinstance(r, TextRecord)]
+            self._lexicon = Lexicon.from_texts(texts)
+            if self.config.decoder == "beam":
+                self._char_lm = CharNgram(texts, self.config.lm_order, self.alphabet.chars)
+        return self._lexicon, self._char_lm
+
+    def spell(self, logits: torch.Tensor, steps: torch.Tensor) -> list[Spelling]:
+        """The decoder's spelling of each item."""
+        if self.config.decoder == "greedy":
+            return greedy_spellings(logits.detach(), steps, self.alphabet)
+        _, lm = self._language()
+        c = self.config
+        logp = F.log_softmax(logits.detach().float(), dim=-1)
+        return [beam_spelling(logp[i, :n], self.alphabet, lm, c.beam_width, c.lm_weight,
+                              c.char_bonus) for i, n in enumerate(steps.tolist())]
+
+    def _words(self, logits: torch.Tensor, steps: torch.Tensor) -> list[list[tuple[str, int, int]]]:
+        """Per item, the words of the spelling (lexicon-corrected) and their steps."""
+        spans = [word_spans(s) for s in self.spell(logits, steps)]
+        if not self.config.texts:
+            return spans
+        fix = self._language()[0].correct
+        return [[(fix(w), first, end) for w, first, end in item] for item in spans]
+
     @torch.no_grad()
     def transcribe(self, frames: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+        """What the LM reads, as text: the (corrected) words of the greedy spelling."""
         logits, steps, _ = self.head(frames, lengths)
-        return [s.text.strip() for s in greedy_spellings(logits, steps, self.alphabet)]
+        return [" ".join(w for w, _, _ in item) for item in self._words(logits, steps)]
 
     # -- the LM's inputs --------------------------------------------------------------------------
     def forward(self, frames: torch.Tensor, lengths: torch.Tensor):
@@ -90,8 +130,7 @@ class CTCAdapter(nn.Module):
             raise RuntimeError("CTCAdapter is not bound to an LM: call bind_lm(student) first "
                                "(SpeechLM does this)")
         logits, steps, hidden = self.head(frames, lengths)
-        spellings = greedy_spellings(logits.detach(), steps, self.alphabet)
-        words = [word_spans(s) for s in spellings]
+        words = self._words(logits, steps)
         flat = [(w if j == 0 else " " + w) for item in words for j, (w, _, _) in enumerate(item)]
         pieces = iter(self._lm.tokenize(flat) if flat else [])
         tokens, spans = [], []

@@ -13,18 +13,29 @@ _NORMALIZE = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u201
 
 
 class Alphabet:
-    """Characters of the head; index 0 is the CTC blank."""
+    """Characters of the head; index 0 is the CTC blank. Without upper-case letters in the
+    alphabet, text is lower-cased first."""
 
     def __init__(self, chars: str):
         self.chars = chars
         self.index = {c: i + 1 for i, c in enumerate(chars)}
+        self.cased = any(c.isupper() for c in chars)
 
     def __len__(self) -> int:
         return len(self.chars) + 1
 
-    def encode(self, text: str) -> list[int]:
+    def normalize(self, text: str) -> str:
+        """``text`` in the alphabet's characters: typographic quotes and dashes mapped, case
+        folded when the alphabet has none, other letters and digits dropped, other
+        characters (punctuation) turned into spaces, runs of spaces collapsed."""
         text = "".join(_NORMALIZE.get(c, c) for c in text)
-        return [self.index[c] for c in " ".join(text.split()) if c in self.index]
+        if not self.cased:
+            text = text.lower()
+        kept = (c if c in self.index else ("" if c.isalnum() else " ") for c in text)
+        return " ".join("".join(kept).split())
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index[c] for c in self.normalize(text)]
 
 
 @dataclass

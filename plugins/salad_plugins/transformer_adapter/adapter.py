@@ -28,26 +28,50 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1).type_as(x)
 
 
+class SwiGLU(nn.Module):
+    """Gated feed-forward: ``down(silu(gate(x)) * up(x))``."""
+
+    def __init__(self, width: int, ffn: int, dropout: float):
+        super().__init__()
+        self.gate = nn.Linear(width, ffn)
+        self.up = nn.Linear(width, ffn)
+        self.down = nn.Linear(ffn, width)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(self.drop(F.silu(self.gate(x)) * self.up(x)))
+
+
 class CausalBlock(nn.Module):
-    def __init__(self, width: int, heads: int, ffn: int, dropout: float):
+    """Pre-norm block; ``kv_heads < heads`` is grouped-query attention (each key/value head
+    serves ``heads / kv_heads`` query heads)."""
+
+    def __init__(self, width: int, heads: int, ffn: int, dropout: float,
+                 kv_heads: int | None = None, gated: bool = False):
         super().__init__()
         self.heads = heads
+        self.kv_heads = kv_heads or heads
         self.dropout = dropout
+        kv_width = width // heads * self.kv_heads
         self.norm1 = nn.LayerNorm(width)
-        self.qkv = nn.Linear(width, 3 * width)
+        self.qkv = nn.Linear(width, width + 2 * kv_width)
         self.proj = nn.Linear(width, width)
         self.norm2 = nn.LayerNorm(width)
-        self.ffn = nn.Sequential(nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(ffn, width))
+        self.ffn = SwiGLU(width, ffn, dropout) if gated else nn.Sequential(
+            nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout), nn.Linear(ffn, width))
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         b, t, w = x.shape
-        q, k, v = self.qkv(self.norm1(x)).view(b, t, 3, self.heads, w // self.heads).unbind(2)
-        q, k, v = (z.transpose(1, 2) for z in (q, k, v))
+        head = w // self.heads
+        q, k, v = self.qkv(self.norm1(x)).split(
+            [w, head * self.kv_heads, head * self.kv_heads], dim=-1)
+        q = q.view(b, t, self.heads, head).transpose(1, 2)
+        k, v = (z.view(b, t, self.kv_heads, head).transpose(1, 2) for z in (k, v))
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         att = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                             dropout_p=self.dropout if self.training else 0.0)
+                                             dropout_p=self.dropout if self.training else 0.0,
+                                             enable_gqa=self.kv_heads != self.heads)
         x = x + self.drop(self.proj(att.transpose(1, 2).reshape(b, t, w)))
         return x + self.drop(self.ffn(self.norm2(x)))
 
@@ -65,7 +89,8 @@ class TransformerAdapter(nn.Module):
         self.head_dim = width // config.num_heads
         self.input_proj = nn.Linear(config.input_dim * config.downsample, width)
         self.blocks = nn.ModuleList(
-            CausalBlock(width, config.num_heads, config.ffn_dim or 4 * width, config.dropout)
+            CausalBlock(width, config.num_heads, config.ffn_dim or 4 * width, config.dropout,
+                        config.kv_heads, gated=config.ffn == "swiglu")
             for _ in range(config.num_layers))
         self.norm = nn.LayerNorm(width)
         self.output_proj = nn.Linear(width, config.output_dim)

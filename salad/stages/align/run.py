@@ -9,6 +9,7 @@ import torch
 from ...runner import RunContext
 from ...training.align import AlignTrainer, CTCAlignable
 from ...training.data import read_utterances
+from ...training.device import resolve_device
 from ..stage1.run import encoder_features
 
 
@@ -28,7 +29,7 @@ def run(ctx: RunContext, cfg) -> None:
     heldout = {Path(p).stem: [u for u in read_utterances(p)[0] if u.id in lengths]
                [: cfg.eval_limit] for p in cfg.heldout_manifests}
     trainer = AlignTrainer(cfg, adapter, train, heldout, lengths, features, ctx.stage_dir(),
-                           log=ctx.log_metrics)
+                           log=ctx.log_metrics, device=resolve_device(ctx.recipe.device))
     hours = sum(lengths[u.id] for u in train) / encoder.frame_rate / 3600
     ctx.note(f"- {len(train)} utterances ({hours:.2f} h) from "
              + ", ".join(f"`{p}`" for p in cfg.train_manifests))

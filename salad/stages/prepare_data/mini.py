@@ -3,6 +3,11 @@
 - narrow "natural speech" stand-in: conversational text (popquotes) spoken by several classic
   voices (espeak-ng variants, flite, Festival) with light augmentation (speed, gain, noise);
 - held-out narrow set: other popquotes texts, spoken by voices the training set never uses;
+- halves (``halves_*``): the first half of a text spoken, its second half kept as text;
+  training halves in the training voices (Stage I examples whose text depends on the speech),
+  held-out narrow and broad halves in the held-out voices (the reading metrics);
+- broad alignment speech (``broad_train``): broad pool texts spoken by other cheap voices, for
+  the LM-free align stage;
 - broad multi-domain text pool for Stage II (WordNet examples and glosses + fortunes) and a
   disjoint held-out broad text set.
 
@@ -89,6 +94,9 @@ class MiniDataConfig(BaseModel):
     halves_narrow: int = Field(200, ge=0, description="Held-out narrow texts to halve (of "
                                                       "those with halves_words words)")
     halves_broad: int = Field(200, ge=0, description="Held-out broad texts to halve")
+    halves_train: int = Field(0, ge=0, description="Narrow training texts to halve, first halves "
+                                                   "spoken by the training voices (Stage I "
+                                                   "examples whose text depends on the speech)")
     halves_words: tuple[int, int] = Field((8, 40), description="Word range of halved texts")
     train_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_TRAIN_VOICES))
     heldout_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_HELDOUT_VOICES))
@@ -218,6 +226,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     sets = {"narrow_train": narrow_train, "narrow_heldout": narrow_heldout,
             "broad_pool": broad_pool, "broad_heldout": broad_heldout,
             "broad_train": broad_pool[:cfg.broad_train],
+            "train_halves": _halves(narrow_train, cfg.halves_train, cfg.halves_words),
             "narrow_halves": _halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
             "broad_halves": _halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
     for name, records in sets.items():
@@ -227,6 +236,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     jobs = [("narrow_train", cfg.train_voices, cfg.augment, 1),
             ("narrow_heldout", cfg.heldout_voices, None, 1),
             ("broad_train", cfg.broad_train_voices, cfg.augment, 1),
+            ("train_halves", cfg.train_voices, cfg.augment, 1),
             ("narrow_halves", cfg.heldout_voices, None, len(cfg.heldout_voices)),
             ("broad_halves", cfg.heldout_voices, None, len(cfg.heldout_voices))]
     summaries = []

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import torch
 
+from ...core.launch import env_world
 from ...data.files import atomic_write_lines
 from ...runner import RunContext
 from ...speech.model import SpeechLM
 from ...training.checkpoint import load_adapter
 from ...training.data import ExampleBuilder, read_utterances, windows
-from ...training.reading import load_halves
+from ...training.device import resolve_device
+from ...training.distributed import init
+from ...training.reading import halves_windows, load_halves
 from ...training.stage1 import Stage1Trainer
 
 
@@ -44,19 +47,24 @@ def encoder_features(ctx: RunContext, encoder, manifests: list[Path], cache_root
 
 def run(ctx: RunContext, cfg) -> None:
     v = ctx.validated
+    device = resolve_device(ctx.recipe.device, env_world().local_rank)
+    world = init(cfg.strategy, device)
     torch.manual_seed(cfg.seed)
     encoder = v.build("encoder")
     train_path = Path(cfg.train_manifest)
-    features = encoder_features(ctx, encoder, [train_path, *(Path(h.speech) for h in cfg.heldout)],
-                         cfg.feature_cache)
+    features = encoder_features(
+        ctx, encoder, [train_path, *(Path(h.speech) for h in (*cfg.train_halves, *cfg.heldout))],
+        cfg.feature_cache)
     lengths = features.lengths()
     usable = {rid for rid, n in lengths.items() if n <= cfg.max_frames}
     dropped = len(lengths) - len(usable)
     if dropped:
         ctx.note(f"- {dropped} utterances longer than max_frames={cfg.max_frames} skipped")
     train = [u for u in read_utterances(train_path)[0] if u.id in usable]
-    held = [load_halves(h.name, h.speech, h.texts, {k: lengths[k] for k in usable}, h.limit)
-            for h in cfg.heldout]
+    usable_lengths = {k: lengths[k] for k in usable}
+    held = [load_halves(h.name, h.speech, h.texts, usable_lengths, h.limit) for h in cfg.heldout]
+    train_halves = [load_halves(h.name, h.speech, h.texts, usable_lengths, h.limit)
+                    for h in cfg.train_halves]
 
     teacher = v.build("teacher")
     student = v.build("student")
@@ -68,14 +76,19 @@ def run(ctx: RunContext, cfg) -> None:
     model = SpeechLM(adapter, student)
     builder = ExampleBuilder(student)
     train_windows = windows(train, cfg.utterances_per_example)
+    half_windows = [w for h in train_halves for w in halves_windows(h)]
+    train_windows += half_windows
     teacher_comp = v.component("teacher")
     teacher_key = teacher_comp.record.name + json.dumps(
         teacher_comp.config.model_dump(mode="json"), sort_keys=True)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
                             train_windows, held, builder, features, ctx.stage_dir(),
-                            log=ctx.log_metrics, teacher_key=teacher_key)
-    ctx.note(f"- {len(train)} training utterances in {len(train_windows)} windows; held-out "
-             "halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
+                            log=ctx.log_metrics, teacher_key=teacher_key, device=device,
+                            world=world)
+    ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}")
+    ctx.note(f"- {len(train)} training utterances in {len(train_windows) - len(half_windows)} "
+             f"windows; {len(half_windows)} training halves (spoken first half, text second "
+             "half); held-out halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
     summary = trainer.run()
     first, last = summary["history"][0], summary["history"][-1]
     ctx.note("")
@@ -84,18 +97,20 @@ def run(ctx: RunContext, cfg) -> None:
     for key in ("misalignment", "forgetting"):
         ctx.note(f"| {key} (nats/token) | {first[key]:.4f} | {last[key]:.4f} |")
     for h in held:
-        for key in ("misalignment", "content_gain", "share_matched", "share_mismatched"):
+        for key in ("misalignment", "content_gain", "share_matched", "share_mismatched",
+                    "share_text_mismatched"):
             k = f"{h.name}/{key}"
             ctx.note(f"| {h.name}: {key} | {first[k]:.4f} | {last[k]:.4f} |")
     ctx.note(f"\nTrained {summary['step']} steps, {summary['tokens_seen']:,} positions. "
              "Checkpoints: `stage1/checkpoints/` (`pre-decay` resumes Stage II).")
-    _plot(summary["history"], ctx.stage_dir() / "metrics.png")
+    if world.main:
+        _plot(summary["history"], ctx.stage_dir() / "metrics.png")
     ctx.note("\n![held-out metrics](stage1/metrics.png)")
 
 
 def _plot(history, path: Path) -> None:
     """M and F, and per held-out set the information share of matched (solid) and mismatched
-    (dashed) speech, over training positions."""
+    (dashed) speech and of the mismatched item's text (dotted), over training positions."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -115,6 +130,8 @@ def _plot(history, path: Path) -> None:
                   marker="o", label=f"{name}: matched speech")
         ax_s.plot(tokens, [h[f"{name}/share_mismatched"] for h in history], color=color,
                   linestyle="--", label=f"{name}: mismatched speech")
+        ax_s.plot(tokens, [h[f"{name}/share_text_mismatched"] for h in history], color=color,
+                  linestyle=":", label=f"{name}: mismatched text")
     ax_s.axhline(0.0, color="grey", linewidth=0.8)
     ax_s.set_xlabel("training positions")
     ax_s.set_ylabel("information share (1 = text)")

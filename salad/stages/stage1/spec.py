@@ -33,4 +33,5 @@ STAGE1 = StageDef(
     summary="Stage I: distil the text teacher into the speech LLM on natural speech.",
     needs=("encoder", "adapter", "teacher", "student", "loss", "scorer"),
     check=check,
+    distributed=True,
 )

@@ -1,0 +1,55 @@
+"""Where this process runs: the device choices a recipe may name, and the process's place
+among the workers of a ``torchrun`` launch. Torch-free to import: the recipe schema and the
+runner (which lets only rank 0 write the run directory's files) read it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+Device = Literal["auto", "cpu", "cuda"]  # a recipe's ``device`` (salad.training.device)
+
+
+@dataclass(frozen=True)
+class World:
+    """This process's place among the workers (rank 0 of 1 without ``torchrun``)."""
+
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def joined(self) -> bool:
+        import torch.distributed as dist
+
+        return dist.is_available() and dist.is_initialized()
+
+    def barrier(self) -> None:
+        if self.joined:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def sum(self, values: list[float]) -> list[float]:
+        """Element-wise sum of ``values`` over the ranks (unchanged on one process)."""
+        if not self.joined:
+            return list(values)
+        import torch
+        import torch.distributed as dist
+
+        t = torch.tensor(values, dtype=torch.float64)
+        if dist.get_backend() == "nccl":
+            t = t.cuda()
+        dist.all_reduce(t)
+        return t.cpu().tolist()
+
+
+def env_world() -> World:
+    """The world ``torchrun`` describes in the environment."""
+    return World(int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
+                 int(os.environ.get("LOCAL_RANK", 0)))
