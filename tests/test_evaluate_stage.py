@@ -69,7 +69,8 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                 "heldout": [{"name": "held", "speech": str(speech), "texts": str(texts)}],
                 "batch_size": 2, "eval_every": 1, "checkpoint_every": 1}},
             {"name": "evaluate", "config": _eval_config(
-                tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")})}],
+                tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")},
+                untrained_reference=True)}],
     })
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
@@ -105,6 +106,12 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert "| speech flite:slt |" in report
     assert "the gap teacher text minus student speech (flite:slt) is" in report
     assert "The evaluation report with plots: `eval/report.html`" in report
+    # the untrained student in the main voice, and the reference gaps in the run's report
+    untrained = _results(run_dir / "eval-initial")
+    assert set(untrained["benchmarks"][0]["modes"]) == {"teacher_text", "student_speech@flite:slt"}
+    assert untrained["checkpoint"] is None
+    assert "| benchmark | untrained gap | trained gap | cascade gap | share closed |" in report
+    assert "`eval-initial/report.md`" in report
     eval_report = (run_dir / "eval" / "report.md").read_text()
     assert "<results of" not in eval_report  # the report names the results file it read
     assert "| results.json | ../stage1/checkpoints/final |" in eval_report

@@ -1,4 +1,5 @@
-"""``salad eval``: a run (or one of its checkpoints) on benchmarks as text, speech and cascade."""
+"""``salad eval``: a run, one of its checkpoints or an export on benchmarks as text, speech and
+cascade."""
 
 from __future__ import annotations
 
@@ -6,15 +7,28 @@ import argparse
 
 from ..evaluation.config import MODES
 
+EXAMPLES = """\
+examples:
+  salad eval runs/mini-20250101-120000 --benchmarks-dir ../shared/data/benchmarks
+      the final checkpoint on the default benchmarks, both voices
+  salad eval runs/mini-20250101-120000 --checkpoint initial --modes teacher_text student_speech
+      the untrained student (the floor of the reference gaps)
+  salad eval models/mini --benchmarks one_item.jsonl --limit all --voices piper:joe
+      an exported model on one multiple-choice item ({"query", "choices", "gold"} per line)
+"""
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "eval", help="evaluate a run or checkpoint: text, speech and cascade accuracy, the gap",
+        "eval", help="evaluate a run, checkpoint or export: text, speech and cascade accuracy, "
+                     "the gap", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Scores the same benchmark items as text (teacher, student), as speech "
                     "(student; one pass per voice) and through ASR (cascade), and writes "
                     "results.json, items.jsonl and report.md/html. Unset options take the "
                     "evaluate stage's defaults (docs/evaluation.md).")
-    p.add_argument("target", help="run directory, or a checkpoint directory inside one")
+    p.add_argument("target", help="run directory, a checkpoint directory inside one, or a "
+                                  "folder written by salad export")
     p.add_argument("--benchmarks", nargs="+", help="benchmark names (default: openbookqa piqa "
                                                    "arc_challenge hellaswag)")
     p.add_argument("--benchmarks-dir", help="folder of the local benchmark files (default "
@@ -67,6 +81,7 @@ def cmd_eval(args) -> int:
     from ..core.problems import format_problems
     from ..core.refs import check_refs
     from ..evaluation.run_models import evaluate_run, load_models, resolve_target
+    from ..inference.bundle import MANIFEST
     from ..recipe import validate_recipe
     from ..stages.evaluate.spec import eval_refs
 
@@ -77,6 +92,8 @@ def cmd_eval(args) -> int:
     problems = check_refs(eval_refs(cfg), get_host())
     if problems:
         raise SaladError(format_problems("evaluation options", problems))
+    if (Path(args.target) / MANIFEST).is_file():  # an export, not a run
+        return _eval_export(args, cfg)
     run_dir, checkpoint = resolve_target(args.target, args.checkpoint)
     name = checkpoint.name if checkpoint is not None else (
         "initial" if args.checkpoint == "initial" else "final")
@@ -86,6 +103,24 @@ def cmd_eval(args) -> int:
     models = load_models(validated, checkpoint, speech="student_speech" in cfg.modes)
     label = args.label or (run_dir.name if name == "final" else f"{run_dir.name}@{name}")
     results = evaluate_run(models, cfg, run_dir, checkpoint, out, label=label)
+    print("\n".join(results["lines"]))
+    print(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
+    return 0
+
+
+def _eval_export(args, cfg) -> int:
+    """``salad eval EXPORT_DIR``: the exported speech LM and the teacher it references."""
+    from pathlib import Path
+
+    from ..evaluation.run_models import evaluate_run
+    from ..inference import load_exported
+    from ..inference.evaluate import eval_models
+
+    target = Path(args.target)
+    out = Path(args.out) if args.out else target / "eval"
+    print(f"exported speech LM {target} -> {out}")
+    models = eval_models(load_exported(target))
+    results = evaluate_run(models, cfg, target, None, out, label=args.label or target.name)
     print("\n".join(results["lines"]))
     print(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
     return 0

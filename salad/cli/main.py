@@ -9,7 +9,16 @@ import argparse
 import os
 import sys
 
-from . import data_cmd, eval_cmd, plan_cmd, plugins_cmd, recipe_cmd, report_cmd, stages_cmd
+from . import (
+    data_cmd,
+    eval_cmd,
+    export_cmd,
+    plan_cmd,
+    plugins_cmd,
+    recipe_cmd,
+    report_cmd,
+    stages_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_cmd.add_commands(sub)
     eval_cmd.add_commands(sub)
     report_cmd.add_commands(sub)
+    export_cmd.add_commands(sub)
     plan_cmd.add_commands(sub)
     return parser
 

@@ -45,38 +45,76 @@ def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path,
                      "aligned adapter)")
 
 
+def component_id(name: str, config: dict) -> str:
+    """A component's identity in score-cache keys: registry name and config."""
+    return name + json.dumps(config, sort_keys=True)
+
+
+def speech_lm_id(student: str, weights: str) -> str:
+    """The speech LM's identity in score-cache keys: the student's :func:`component_id` and
+    its weights."""
+    return f"{student}|weights={weights}"
+
+
 def _component_id(validated, slot: str) -> str:
     comp = validated.component(slot)
-    return comp.record.name + json.dumps(comp.config.model_dump(mode="json"), sort_keys=True)
+    return component_id(comp.record.name, comp.config.model_dump(mode="json"))
 
 
-def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
-    """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
-    loaded, the LMs and the adapter on the recipe's device. Without a checkpoint the student
-    is the recipe's initial one."""
+def load_speech_lm(validated, checkpoint: Path | None):
+    """The recipe's student, adapter and markers as a :class:`~salad.speech.model.SpeechLM` in
+    eval mode on the recipe's device, with ``checkpoint`` loaded (a Stage I checkpoint, or the
+    align stage's folder); returns ``(model, weights id)``. Without a checkpoint the student is
+    the recipe's initial one, its random parts drawn under the recipe's seed (the same draw
+    every time)."""
+    import torch
+
     from salad.data.feature_cache import file_hash
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_adapter, load_weights
     from salad.training.device import resolve_device
 
-    teacher = validated.build("teacher")
-    student = validated.build("student")
-    model = SpeechLM(validated.build("adapter"), student)
-    weights = "initial"
+    seed = validated.recipe.seed
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        student = validated.build("student")  # before the adapter, as in training
+        model = SpeechLM(validated.build("adapter"), student)
+    weights = f"initial-seed{seed}"
     if checkpoint is not None and (checkpoint / ALIGNED).is_file():
         load_adapter(checkpoint / ALIGNED, model.adapter)
         weights = "aligned:" + file_hash(checkpoint / ALIGNED)
     elif checkpoint is not None:
         load_weights(checkpoint, model)
         weights = file_hash(checkpoint / "model.safetensors")
+    model.to(resolve_device(validated.recipe.device)).eval()
+    return model, weights
+
+
+def load_models(validated, checkpoint: Path | None, speech: bool = True) -> EvalModels:
+    """Build the teacher, and (``speech``) the encoder and the speech LM with ``checkpoint``
+    loaded (:func:`load_speech_lm`), the LMs and the adapter on the recipe's device."""
+    from salad.training.device import resolve_device
+
+    teacher = validated.build("teacher")
+    model, weights = load_speech_lm(validated, checkpoint)
     device = resolve_device(validated.recipe.device)
     if device.type != "cpu":  # LMs start on the CPU
         teacher.to(device)
-    model.to(device).eval()
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
-                      speech_lm=model,
-                      student_id=f"{_component_id(validated, 'student')}|weights={weights}",
+                      speech_lm=model, student_id=_student_id(validated, weights),
                       encoder=validated.build("encoder") if speech else None)
+
+
+def untrained_models(validated, models: EvalModels) -> EvalModels:
+    """``models`` with the recipe's untrained student and adapter in place of the speech LM
+    (teacher and encoder shared)."""
+    model, weights = load_speech_lm(validated, None)
+    return EvalModels(teacher=models.teacher, teacher_id=models.teacher_id, speech_lm=model,
+                      student_id=_student_id(validated, weights), encoder=models.encoder)
+
+
+def _student_id(validated, weights: str) -> str:
+    return speech_lm_id(_component_id(validated, "student"), weights)
 
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:

@@ -10,7 +10,6 @@ import torch
 
 from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
-from salad.speech.interleave import END, START
 
 from .loglik import LoglikScorer, ScoreRequest
 from .prompts import PromptFormat, render_shot
@@ -54,16 +53,8 @@ class SpeechContexts:
             f = self.frames(k)
             if f is None:
                 raise SaladError(f"no encoder frames for spoken text {k}")
-            frames.append(f.float())
-        lengths = torch.tensor([f.shape[0] for f in frames])
-        padded = torch.nn.utils.rnn.pad_sequence(frames, batch_first=True)
-        param = next(self.model.adapter.parameters())
-        out, out_lengths = self.model.speech_spans(padded.to(param.device, param.dtype),
-                                                   lengths.to(param.device))
-        markers = self.model.markers
-        return {k: torch.cat([markers[START:START + 1], out[i, : int(out_lengths[i])],
-                              markers[END:END + 1]]).float()
-                for i, k in enumerate(unique)}
+            frames.append(f)
+        return dict(zip(unique, self.model.marked_spans(frames), strict=True))
 
     def requests(self, scorer: LoglikScorer, items: Sequence[BenchmarkItem],
                  shots: Sequence[Sequence[BenchmarkItem]]) -> list[list[ScoreRequest]]:

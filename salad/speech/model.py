@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
-from .interleave import Batch
+from .interleave import END, START, Batch
 
 
 class SpeechLM(nn.Module):
@@ -54,6 +54,17 @@ class SpeechLM(nn.Module):
             silent, _ = self.speech_spans(frames, torch.ones(1, dtype=torch.long))
             logits = logits + (silent.sum() + self.markers.sum()) * 0.0
         return logits, batch
+
+    def marked_spans(self, frames: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        """Each utterance as the student reads it: the start marker, the adapter's outputs for
+        its encoder frames ``(T, D)``, the end marker; ``(T' + 2, H)`` float32 per utterance."""
+        lengths = torch.tensor([f.shape[0] for f in frames])
+        padded = nn.utils.rnn.pad_sequence([f.float() for f in frames], batch_first=True)
+        param = next(self.adapter.parameters())
+        out, out_lengths = self.speech_spans(padded.to(param.device, param.dtype),
+                                             lengths.to(param.device))
+        return [torch.cat([self.markers[START:START + 1], out[i, : int(out_lengths[i])],
+                           self.markers[END:END + 1]]).float() for i in range(len(frames))]
 
     def student_inputs(self, batch: Batch, spans: torch.Tensor | None = None) -> torch.Tensor:
         """Input embeddings ``(B, L, H)`` with speech spans and markers filled in."""

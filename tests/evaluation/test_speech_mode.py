@@ -11,6 +11,7 @@ from salad.core.items import BenchmarkItem  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.speech_mode import SpeechContexts  # noqa: E402
 from salad.evaluation.spoken import speech_problem, split_context, spoken_parts  # noqa: E402
+from salad.speech.model import SpeechLM  # noqa: E402
 
 from .fake_lm import BigramLM, V  # noqa: E402
 
@@ -39,6 +40,8 @@ class TinySpeechLM(torch.nn.Module):
 
     def speech_spans(self, frames, lengths):
         return self.adapter(frames, lengths)
+
+    marked_spans = SpeechLM.marked_spans  # the real markers + span layout
 
 
 def one_hot_frames(text: str) -> torch.Tensor:

@@ -75,6 +75,9 @@ class HFLMConfig(LMSettings):
         description="transformers causal LM: hub id (needs network) or a local directory")
     revision: str | None = Field(None, description="hub revision (branch, tag or commit)")
     trust_remote_code: bool = Field(False, description="allow model code from the hub repo")
+    lora_adapter: str | None = Field(
+        None, description="local PEFT LoRA adapter directory merged into the model on load "
+                          "(salad export --lora adapter writes one beside the base)")
 
 
 class HFTeacherConfig(HFLMConfig):
@@ -96,7 +99,7 @@ def _records(teacher: bool) -> list[ComponentRecord]:
         ),
         ComponentRecord(
             name="salad.hf_lm.v1",
-            version="1.0.0",
+            version="1.1.0",
             config=HFTeacherConfig if teacher else HFLMConfig,
             factory="salad_plugins.causal_lm.loaders:build_hf_lm",
             summary=f"Any transformers causal LM (hub id or local path) as {role}.",

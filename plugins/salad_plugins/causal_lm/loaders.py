@@ -112,4 +112,18 @@ def build_hf_lm(config):
             f"salad.hf_lm.v1: cannot load {config.model!r}: {exc}\n(a hub id needs network "
             "access; offline, point model at a local directory or use salad.gguf_lm.v1)"
         ) from exc
+    if config.lora_adapter:
+        model = _merge_lora(model, Path(config.lora_adapter).expanduser())
     return _wrap(model, tokenizer, config, f"hf:{config.model}", None)
+
+
+def _merge_lora(model, folder: Path):
+    """``model`` with the PEFT LoRA adapter in ``folder`` merged into its weights."""
+    if not (folder / "adapter_config.json").is_file():
+        raise SaladError(f"salad.hf_lm.v1: lora_adapter {folder} is not a PEFT adapter "
+                         "directory (no adapter_config.json)")
+    try:
+        from peft import PeftModel
+    except ImportError as exc:
+        raise SaladError(f"salad.hf_lm.v1: lora_adapter needs peft: {_INSTALL_LM}") from exc
+    return PeftModel.from_pretrained(model, str(folder)).merge_and_unload()

@@ -19,7 +19,8 @@ from salad.data.tts_tools import file_fingerprint
 
 from .hooks import EspnetConfig, _voices
 
-_INSTALL = "pip install espnet espnet_model_zoo  (or: pip install 'salad-speech[espnet]')"
+_INSTALL = ("bash scripts/setup.sh (it installs ESPnet for CPU; see the espnet extra in "
+            "pyproject.toml)")
 
 
 def _dist_version(name: str) -> str:
@@ -46,8 +47,8 @@ def load_text2speech(config: EspnetConfig) -> Any:
     try:
         import espnet_model_zoo  # noqa: F401
     except ImportError as exc:
-        raise SaladError(f"model_tag {config.model_tag!r} needs espnet_model_zoo: {_INSTALL}"
-                         ) from exc
+        raise SaladError(f"model_tag {config.model_tag!r} needs espnet_model_zoo (and the model "
+                         "hub): pip install --no-deps espnet_model_zoo") from exc
     return Text2Speech.from_pretrained(model_tag=config.model_tag,
                                        vocoder_tag=config.vocoder_tag, **common)
 

@@ -1,15 +1,17 @@
-"""Run function of the ``evaluate`` stage (results in ``RUN/eval/``)."""
+"""Run function of the ``evaluate`` stage (results in ``RUN/eval/``; the untrained student's
+reference in ``RUN/eval-initial/``)."""
 
 from __future__ import annotations
 
 from ...evaluation.config import EvalConfig
-from ...evaluation.run_models import evaluate_run, load_models, resolve_target
+from ...evaluation.run_models import evaluate_run, load_models, resolve_target, untrained_models
 from ...runner import RunContext
 
 
 def run(ctx: RunContext, cfg) -> None:
     run_dir, checkpoint = resolve_target(ctx.run_dir, cfg.checkpoint)
-    eval_cfg = EvalConfig.model_validate(cfg.model_dump(exclude={"checkpoint"}))
+    eval_cfg = EvalConfig.model_validate(cfg.model_dump(exclude={"checkpoint",
+                                                                 "untrained_reference"}))
     if checkpoint is None:
         ctx.note(f"- no checkpoint `{cfg.checkpoint}`: the initial student is evaluated")
     models = load_models(ctx.validated, checkpoint,
@@ -19,3 +21,29 @@ def run(ctx: RunContext, cfg) -> None:
         ctx.note(line)
     ctx.note("")
     ctx.note("The evaluation report with plots: `eval/report.html` (and `eval/report.md`).")
+    if _wants_reference(cfg, eval_cfg, checkpoint):
+        _untrained_reference(ctx, models, eval_cfg, run_dir, out)
+
+
+def _wants_reference(cfg, eval_cfg: EvalConfig, checkpoint) -> bool:
+    """The reference needs a trained student, its speech and the cascade."""
+    return (cfg.untrained_reference and checkpoint is not None
+            and {"student_speech", "cascade"} <= set(eval_cfg.modes))
+
+
+def _untrained_reference(ctx: RunContext, models, eval_cfg: EvalConfig, run_dir, trained) -> None:
+    """The untrained student's speech gap in the main voice (teacher scores come from the score
+    cache), and the reference gaps in the run's report."""
+    from ...reporting import results_from_dict
+    from ...reporting.reference import reference_summary
+
+    ref_cfg = eval_cfg.model_copy(update={"modes": ["teacher_text", "student_speech"],
+                                          "voices": eval_cfg.voices[:1], "recordings": {}})
+    models.speech_lm = None  # the trained student is scored: free it first
+    untrained = evaluate_run(untrained_models(ctx.validated, models), ref_cfg, run_dir, None,
+                             run_dir / "eval-initial", label=f"{run_dir.name}@initial")
+    ctx.note("")
+    for line in reference_summary(results_from_dict(trained), results_from_dict(untrained)):
+        ctx.note(line)
+    ctx.note("")
+    ctx.note("The untrained student's evaluation: `eval-initial/report.md`.")

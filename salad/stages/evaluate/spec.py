@@ -39,6 +39,13 @@ class EvaluateStageConfig(EvalConfig):
     checkpoint: str = Field("final", description="Stage I checkpoint under stage1/checkpoints/ "
                                                  "('initial': the untrained student, also used "
                                                  "when the run has no Stage I checkpoints)")
+    untrained_reference: bool = Field(
+        False, description="Also score the untrained student (the recipe's student and adapter "
+                           "before training) on speech in the main voice, into eval-initial/, "
+                           "and report the reference gaps: untrained (floor), trained, cascade "
+                           "(topline) and the share of the distance training closed. Off by "
+                           "default: on the miniature's 300 items it costs about 6 minutes on "
+                           "2 cores (docs/evaluation.md)")
 
     def refs(self) -> list[Ref]:
         return eval_refs(self)
