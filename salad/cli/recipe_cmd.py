@@ -7,7 +7,7 @@ import argparse
 RUN_EXAMPLES = """\
 examples:
   salad run recipes/mini/mini.yaml
-      the main job: data, Stage I, evaluation (about 30 minutes on a CPU)
+      the main job: data, align, Stage I, evaluation (about an hour on 2 CPU cores)
   salad run recipes/mini/mini.yaml components.loss.config.alpha=0
       the NLL-only baseline: key=value overrides any recipe field (dotted keys)
   salad run recipes/mini/mini.yaml --run-dir runs/mini-20250101-120000
