@@ -128,3 +128,41 @@ def test_export_of_a_trained_lora_student(tmp_path, tiny_lm_dir, salad_write_rec
     assert "misalignment M" in (out / "README.md").read_text()
     audio, texts = _items(train)
     assert _max_difference(run_dir, out, audio, texts) < 1e-4
+
+
+def test_the_adapters_texts_travel_with_the_export(tmp_path, tiny_lm_dir, salad_write_recipe):
+    """A CTC adapter that decodes with a lexicon and a character LM reads its text manifests
+    from the export, so the export works after the run's data is gone."""
+    import shutil
+
+    texts = tmp_path / "data" / "texts.jsonl"
+    texts.parent.mkdir()
+    texts.write_text("".join(json.dumps({"id": f"t{i}", "text": t}) + "\n"
+                             for i, t in enumerate(["yes no maybe", "no yes", "maybe so"])))
+    components = tiny_components(tiny_lm_dir)
+    components["adapter"] = {**CTC, "config": {**CTC["config"], "texts": [str(texts)],
+                                               "decoder": "beam"}}
+    recipe = salad_write_recipe({"name": "beam", "output_dir": str(tmp_path / "runs"),
+                                 "components": components})
+    run_dir, out = tmp_path / "run", tmp_path / "export"
+    audio, _ = _items(tone_manifest(tmp_path, "items", 5, 4), n=3)
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    _, diff = export_run(run_dir, out, checkpoint="initial", verify=audio, log=lambda _: None)
+    assert diff == 0.0
+    manifest = json.loads((out / "salad_speech_lm.json").read_text())
+    assert manifest["adapter"]["config"]["texts"] == ["adapter/texts/0-texts.jsonl"]
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(out, moved)
+    shutil.rmtree(texts.parent)
+    from salad.inference import load_exported
+
+    exported = load_exported(moved)
+    assert len(exported.speech_lm.adapter.transcribe(*_frames(exported.encoder, audio))) == 3
+    assert exported.speech_lm.adapter._lexicon.counts["maybe"] == 2
+
+
+def _frames(encoder, audio):
+    from salad.inference.prompt import encode_audio
+    from salad.training.data import pad_frames
+
+    return pad_frames(encode_audio(encoder, audio))

@@ -27,6 +27,7 @@ MANIFEST = "salad_speech_lm.json"
 STUDENT, STUDENT_LORA = "student", "student-lora"
 ADAPTER_CONFIG, ADAPTER_WEIGHTS = "adapter/config.json", "adapter/model.safetensors"
 MARKERS = "markers.safetensors"
+ADAPTER_TEXTS = "adapter/texts"  # text files the adapter reads (its config's `texts`)
 STUDENT_RECORD = "salad.hf_lm.v1"  # reads student/ back
 
 
@@ -63,6 +64,33 @@ def student_config(path: Path, manifest: dict) -> dict:
     return cfg
 
 
+def bundle_adapter_texts(ref: dict, folder: Path) -> dict:
+    """Copy the files of the adapter config's ``texts`` (e.g. the CTC adapter's lexicon and
+    character-LM texts) into ``folder``; returns the reference with paths relative to it."""
+    import shutil
+
+    texts = ref["config"].get("texts")
+    if not texts:
+        return ref
+    (folder / ADAPTER_TEXTS).mkdir(parents=True, exist_ok=True)
+    inside = []
+    for i, source in enumerate(texts):
+        if not Path(source).is_file():
+            raise SaladError(f"the adapter reads {source}, which does not exist; run the "
+                             "export where the run's data is")
+        inside.append(f"{ADAPTER_TEXTS}/{i}-{Path(source).name}")
+        shutil.copyfile(source, folder / inside[-1])
+    return {**ref, "config": {**ref["config"], "texts": inside}}
+
+
+def _adapter_ref(path: Path, ref: dict) -> dict:
+    """The exported adapter reference with its ``texts`` resolved against the export."""
+    texts = ref["config"].get("texts")
+    if not texts:
+        return ref
+    return {**ref, "config": {**ref["config"], "texts": [str(path / t) for t in texts]}}
+
+
 def load_exported(path: str | Path, host=None) -> ExportedModel:
     """Rebuild an exported speech LM through the plugin registries (no run directory needed)."""
     from safetensors.torch import load_file
@@ -85,7 +113,7 @@ def load_exported(path: str | Path, host=None) -> ExportedModel:
 
     student = build("student_lm", {"name": STUDENT_RECORD,
                                    "config": student_config(path, manifest)})
-    model = SpeechLM(build("adapter", manifest["adapter"]), student)
+    model = SpeechLM(build("adapter", _adapter_ref(path, manifest["adapter"])), student)
     load_adapter(path / ADAPTER_WEIGHTS, model.adapter)
     markers = load_file(str(path / MARKERS))["markers"]
     if markers.shape != model.markers.shape:

@@ -18,6 +18,7 @@ from .bundle import (
     MARKERS,
     STUDENT,
     STUDENT_LORA,
+    bundle_adapter_texts,
     load_exported,
 )
 from .card import model_card
@@ -98,6 +99,7 @@ def export_run(target: str | Path, out: str | Path, checkpoint: str = "final",
                    "git": env.get("git") or git_revision()},
     }
     with atomic_path(out, directory=True) as tmp:
+        manifest["adapter"] = bundle_adapter_texts(manifest["adapter"], tmp)
         manifest["lora"] = _save_student(model.student, tmp, lora)
         save_adapter(tmp / ADAPTER_WEIGHTS, model.adapter)
         (tmp / ADAPTER_CONFIG).write_text(json.dumps(manifest["adapter"], indent=2) + "\n",
