@@ -1,4 +1,5 @@
-"""Word error rate of a run's aligned CTC adapter under each decoding, measured in one run.
+"""Word error rate of a run's aligned CTC adapter under each decoding, measured in one run
+(the align stage's held-out WER, :func:`salad.training.align.heldout_wer`).
 
     python bench/ctc_decoding.py RUN [--limit 100] [--manifests M ...]
 
@@ -14,14 +15,11 @@ import argparse
 import time
 from pathlib import Path
 
-import torch
-
-from salad.asr.wer import corpus_wer
-from salad.data.feature_cache import FeatureCache, file_hash
-from salad.data.manifests import read_speech_manifest
+from salad.data.feature_cache import FeatureCache, ManifestFeatures, precompute_manifest
 from salad.recipe import validate_recipe
+from salad.training.align import heldout_wer
 from salad.training.checkpoint import load_adapter
-from salad.training.data import pad_frames
+from salad.training.data import read_utterances
 
 DEFAULT_MANIFESTS = ["data/mini/speech/narrow_halves.jsonl", "data/mini/speech/broad_halves.jsonl"]
 DECODINGS = {"greedy": {"decoder": "greedy", "lexicon": False},
@@ -37,12 +35,13 @@ def main() -> None:
     ap.add_argument("--manifests", nargs="+", default=DEFAULT_MANIFESTS)
     args = ap.parse_args()
     v = validate_recipe(args.run / "recipe.yaml")
+    align = next(cfg for spec, cfg in v.stage_configs if spec.name == "align")
     encoder = v.build("encoder")
-    cache = FeatureCache(".cache/features", encoder.cache_key())
-    sets = {}
+    sets, index = {}, {}
     for m in args.manifests:
-        recs = read_speech_manifest(m).records[: args.limit]
-        sets[Path(m).stem] = (recs, [cache.get(file_hash(r.audio)) for r in recs])
+        index.update(precompute_manifest(m, encoder, align.feature_cache, progress=False).index)
+        sets[Path(m).stem] = [u for u in read_utterances(m)[0] if u.id in index][: args.limit]
+    features = ManifestFeatures(FeatureCache(align.feature_cache, encoder.cache_key()), index)
     base = v.component("adapter").config.model_dump()
     record = v.component("adapter").record
     print(f"{'decoding':<22}" + "".join(f"{n:>16}" for n in sets) + f"{'ms/utterance':>14}")
@@ -50,20 +49,12 @@ def main() -> None:
         adapter = record.build({**base, **change})
         load_adapter(args.run / "align" / "adapter.safetensors", adapter)
         adapter.eval()
-        row, seconds, count = [], 0.0, 0
-        for recs, feats in sets.values():
-            missing = [r.id for r, f in zip(recs, feats) if f is None]
-            if missing:
-                raise SystemExit(f"no cached features for {missing[:3]}: run the align stage")
+        row, seconds = [], 0.0
+        for utts in sets.values():
             start = time.perf_counter()
-            hyps = []
-            with torch.no_grad():
-                for i in range(0, len(recs), 32):
-                    hyps += adapter.transcribe(*pad_frames(feats[i:i + 32]))
+            row.append(heldout_wer(adapter, utts, features)[0])
             seconds += time.perf_counter() - start
-            count += len(recs)
-            refs = [adapter.alphabet.normalize(r.text) for r in recs]
-            row.append(corpus_wer(list(zip(refs, hyps))))
+        count = sum(len(u) for u in sets.values())
         print(f"{name:<22}" + "".join(f"{w:>16.3f}" for w in row)
               + f"{1000 * seconds / count:>14.1f}")
 

@@ -120,7 +120,7 @@ class CTCAdapter(nn.Module):
 
     @torch.no_grad()
     def transcribe(self, frames: torch.Tensor, lengths: torch.Tensor) -> list[str]:
-        """What the LM reads, as text: the (corrected) words of the greedy spelling."""
+        """What the LM reads, as text: the (corrected) words of the decoder's spelling."""
         logits, steps, _ = self.head(frames, lengths)
         return [" ".join(w for w, _, _ in item) for item in self._words(logits, steps)]
 
