@@ -13,6 +13,29 @@ from salad.training.reading import HalfItem, _Scored, load_halves, mismatch_pair
 torch = pytest.importorskip("torch")
 
 
+def _oracle(lm):
+    """A speech LM whose "frames" carry token ids and whose adapter outputs the LM's embeddings
+    of them (a perfect reader), and 8 halves of 4 texts in 2 voices with their features."""
+    from salad.speech.model import SpeechLM
+    from salad.training.reading import HalvesSet
+
+    torch.manual_seed(0)
+    texts = ["red cat sat on the mat", "blue dog ran under a log", "big cat ran on a log",
+             "small dog sat under the mat"]
+
+    class Oracle(torch.nn.Module):
+        def forward(self, frames, lengths):
+            return lm.embed(frames[..., 0].long()), lengths
+
+    items, feats = [], {}
+    for i, text in enumerate(texts * 2):
+        first, rest = split_half(text)
+        ids = lm.tokenize([first])[0]
+        feats[f"h{i}"] = torch.tensor(ids, dtype=torch.float32)[:, None]
+        items.append(HalfItem(f"h{i}", f"t{i % 4}", f"v{i // 4}", first, rest, len(ids)))
+    return SpeechLM(Oracle(), lm).eval(), HalvesSet("oracle", items, mismatch_pairs(items)), feats
+
+
 def _item(i, text_id, voice, frames):
     return HalfItem(f"h{i}", text_id, voice, "a b", "c d", frames)
 
@@ -75,28 +98,11 @@ def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):
     import torch.nn.functional as F
 
     from salad.core.plugin_host import get_host
-    from salad.speech.model import SpeechLM
-    from salad.training.reading import HalvesSet, reading_metrics
+    from salad.training.reading import reading_metrics
 
-    torch.manual_seed(0)
     lm = tiny_lm("student_lm", training="full")
-    texts = ["red cat sat on the mat", "blue dog ran under a log", "big cat ran on a log",
-             "small dog sat under the mat"]
-
-    class Oracle(torch.nn.Module):
-        """Frames carry token ids; the outputs are the LM's embeddings of them."""
-
-        def forward(self, frames, lengths):
-            return lm.embed(frames[..., 0].long()), lengths
-
-    items, feats = [], {}
-    for i, text in enumerate(texts * 2):
-        first, rest = split_half(text)
-        ids = lm.tokenize([first])[0]
-        feats[f"h{i}"] = torch.tensor(ids, dtype=torch.float32)[:, None]
-        items.append(HalfItem(f"h{i}", f"t{i % 4}", f"v{i // 4}", first, rest, len(ids)))
-    halves = HalvesSet("oracle", items, mismatch_pairs(items))
-    model = SpeechLM(Oracle(), lm).eval()
+    model, halves, feats = _oracle(lm)
+    items = halves.items
     scorer = get_host().registry("misalignment_scorer").build("salad.kl_misalignment.v1")
     out = reading_metrics(model, tiny_lm("teacher_lm"), scorer, halves,
                           lambda ids: [feats[i] for i in ids], batch_size=3)
@@ -130,3 +136,35 @@ def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):
         assert out[f"nll_{key}"] == pytest.approx(total / count, abs=1e-4), key
     assert out["forgetting"] == pytest.approx(0.0, abs=1e-5)  # the student is the teacher
     assert out["content_gain"] == pytest.approx(out["nll_mismatched"] - out["nll_matched"])
+
+
+def test_per_item_sums_pool_back_to_the_set_metrics(tiny_lm):
+    """reading_metrics' per-item sums add up to its set metrics; pooled() recomputes them, and
+    the probe's per-cluster rows pool their own items."""
+    from salad.core.plugin_host import get_host
+    from salad.training.probe import cluster_reading
+    from salad.training.reading import pooled, reading_metrics
+
+    lm = tiny_lm("student_lm", training="full")
+    model, halves, feats = _oracle(lm)
+    items = halves.items
+    scorer = get_host().registry("misalignment_scorer").build("salad.kl_misalignment.v1")
+    per_item: list[dict] = []
+    out = reading_metrics(model, tiny_lm("teacher_lm"), scorer, halves,
+                          lambda ids: [feats[i] for i in ids], batch_size=3, per_item=per_item)
+    assert len(per_item) == len(items)
+    assert sum(p["positions"] for p in per_item) == out["positions"]
+    again = pooled(per_item)
+    for key in ("misalignment", "misalignment_mismatched", "content_gain", "share_matched",
+                "nll_text", "nll_none", "nll_matched"):  # shares: NaN when text does not help
+        assert again[key] == pytest.approx(out[key], rel=1e-5, abs=1e-6, nan_ok=True), key
+    clusters = [0, 1, 0, 1, 0, 1, 0, 1]
+    rows = cluster_reading(per_item, clusters, 3, resamples=200)
+    for c in (0, 1):
+        mine = [p for p, k in zip(per_item, clusters) if k == c]
+        assert rows[c]["n"] == 4
+        assert rows[c]["mean"] == pytest.approx(
+            sum(p["m"] / p["positions"] for p in mine) / 4, rel=1e-6)
+        assert rows[c]["content_gain"] == pytest.approx(pooled(mine)["content_gain"])
+        assert rows[c]["ci95"][0] <= rows[c]["mean"] <= rows[c]["ci95"][1]
+    assert rows[2]["n"] == 0 and math.isnan(rows[2]["mean"])

@@ -5,14 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from salad.analysis.bootstrap import mean_interval
+from salad.analysis.bootstrap import cluster_intervals, mean_interval
 from salad.core.plugin_host import get_host
-from salad.selection.proxy import (
-    cluster_intervals,
-    proxy_misalignment,
-    sample_per_cluster,
-    text_divergence,
-)
+from salad.selection.proxy import proxy_misalignment, sample_per_cluster, text_divergence
 
 pytest.importorskip("transformers")
 

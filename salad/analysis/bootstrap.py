@@ -1,4 +1,4 @@
-"""Percentile bootstrap interval of a mean."""
+"""Percentile bootstrap interval of a mean (overall, or per cluster)."""
 
 from __future__ import annotations
 
@@ -19,3 +19,17 @@ def mean_interval(values: Sequence[float], *, resamples: int = 2000, seed: int =
     tail = (1.0 - level) / 2 * 100
     lo, hi = np.percentile(means, [tail, 100 - tail])
     return float(x.mean()), float(lo), float(hi)
+
+
+def cluster_intervals(values: np.ndarray, labels: np.ndarray, n_clusters: int, *,
+                      resamples: int = 2000, seed: int = 0, level: float = 0.95) -> list[dict]:
+    """Per cluster: the mean of its finite ``values``, its bootstrap interval and their count
+    (NaN mean and interval for a cluster without values)."""
+    values = np.asarray(values, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    rows = []
+    for c in range(n_clusters):
+        v = values[(labels == c) & np.isfinite(values)]
+        mean, lo, hi = mean_interval(v, resamples=resamples, seed=seed + c, level=level)
+        rows.append({"cluster": c, "mean": mean, "ci95": [lo, hi], "n": len(v)})
+    return rows

@@ -44,7 +44,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--asr-model", help="cascade ASR model (default base)")
     p.add_argument("--metric", choices=("acc", "acc_norm"))
     p.add_argument("--checkpoint", default="final",
-                   help="checkpoint name under stage1/checkpoints/ (default final), "
+                   help="checkpoint name under stage1/checkpoints/ (default final) or "
+                        "STAGE/NAME (stage2/final), "
                         "'initial' for the untrained student, or 'aligned' for it with the "
                         "align stage's adapter")
     p.add_argument("--batch-size", type=int)

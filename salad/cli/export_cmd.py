@@ -40,7 +40,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="new or empty folder (an earlier export there "
                                                 "is replaced)")
     p.add_argument("--checkpoint", default="final",
-                   help="checkpoint under stage1/checkpoints/ (default final), 'aligned' or "
+                   help="checkpoint under stage1/checkpoints/ (default final), STAGE/NAME "
+                        "(stage2/final), 'aligned' or "
                         "'initial'")
     p.add_argument("--lora", choices=("merge", "adapter"), default="merge",
                    help="a LoRA student: merged into the weights (default) or kept as a PEFT "

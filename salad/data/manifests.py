@@ -62,6 +62,8 @@ class SpeechRecord:
     augmentation: dict[str, Any] | None = None
     cache_key: str = ""
     task_key: str = ""
+    transcript: str | None = None   # ASR of the audio (synthesis job's quality check)
+    cer: float | None = None        # its character error rate against ``text``
 
     @classmethod
     def from_dict(cls, obj: dict) -> SpeechRecord:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -101,6 +102,25 @@ def split_half(text: str) -> tuple[str, str]:
 
 
 HALF_SUFFIX = "#h1"  # id of a spoken first half: "<text id>#h1"
+
+
+def halvable(text: str, words: tuple[int, int]) -> bool:
+    """Whether a text has a word count in ``words`` (inclusive), the texts that are halved."""
+    return words[0] <= len(text.split()) <= words[1]
+
+
+def first_halves(records: Iterable[TextRecord], limit: int | None,
+                 words: tuple[int, int]) -> list[TextRecord]:
+    """First halves (to be spoken; id ``<id>#h1``) of up to ``limit`` (None: all) of the
+    ``records`` with ``words`` words; the second halves are recovered from the full texts by
+    :func:`split_half`."""
+    out = []
+    for r in records:
+        if limit is not None and len(out) >= limit:
+            break
+        if halvable(r.text, words):
+            out.append(replace(r, id=r.id + HALF_SUFFIX, text=split_half(r.text)[0]))
+    return out
 
 
 def normalized_key(text: str) -> str:

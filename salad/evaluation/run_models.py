@@ -16,6 +16,8 @@ ALIGNED = "adapter.safetensors"  # what the align stage leaves in RUN/align
 def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path, Path | None]:
     """``(run_dir, checkpoint_dir)`` for a run directory or a checkpoint directory.
 
+    ``checkpoint`` names a checkpoint under ``stage1/checkpoints/`` (``final``) or, with a
+    stage prefix, under another training stage's (``stage2/final``).
     ``checkpoint="initial"`` asks for the recipe's untrained student (checkpoint None), as does
     a run that has no Stage I checkpoints at all; ``"aligned"`` for the untrained student with
     the align stage's adapter (``RUN/align``); a missing named checkpoint is an error."""
@@ -28,19 +30,20 @@ def resolve_target(target: str | Path, checkpoint: str = "final") -> tuple[Path,
     if not (path / "recipe.yaml").is_file():
         raise SaladError(f"{path}: neither a run directory (recipe.yaml) nor a checkpoint "
                          "(model.safetensors)")
-    root = path / "stage1" / "checkpoints"
+    stage, _, name = checkpoint.rpartition("/")
+    root = path / (stage or "stage1") / "checkpoints"
     if checkpoint == "initial":
         return path, None
     if checkpoint == "aligned":
         if not (path / "align" / ALIGNED).is_file():
             raise SaladError(f"{path}: no align/{ALIGNED} (the run has no align stage)")
         return path, path / "align"
-    if (root / checkpoint / "model.safetensors").is_file():
-        return path, root / checkpoint
+    if (root / name / "model.safetensors").is_file():
+        return path, root / name
     found = sorted(p.name for p in root.glob("*") if (p / "model.safetensors").is_file())
-    if not found:
+    if not found and not stage:
         return path, None
-    raise SaladError(f"{path}: no checkpoint {checkpoint!r} (found: {', '.join(found)}; "
+    raise SaladError(f"{path}: no checkpoint {checkpoint!r} (found: {', '.join(found) or 'none'}; "
                      "or 'initial' for the untrained student, 'aligned' for it with the "
                      "aligned adapter)")
 
@@ -119,8 +122,10 @@ def _student_id(validated, weights: str) -> str:
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:
     """Held-out misalignment and forgetting at the evaluated checkpoint (the step-0 values for
-    the untrained student), with the history up to it."""
-    path = Path(run_dir) / "stage1" / "history.json"
+    the untrained student), with the history up to it (of the stage that wrote it)."""
+    stage = (Path(checkpoint).parent.parent if checkpoint is not None
+             and Path(checkpoint).parent.name == "checkpoints" else Path(run_dir) / "stage1")
+    path = stage / "history.json"
     if not path.is_file():
         return None
     history = json.loads(path.read_text(encoding="utf-8")).get("history") or []

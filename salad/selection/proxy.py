@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.bootstrap import mean_interval
+from ..analysis.bootstrap import cluster_intervals
 from ..evaluation.loglik import prefix_ids_of
 
 if TYPE_CHECKING:
@@ -74,20 +74,6 @@ def text_divergence(teacher: LanguageModel, student: LanguageModel, texts: Seque
             if len(part):
                 out[start + r] = float(part.mean())
     return out
-
-
-def cluster_intervals(values: np.ndarray, labels: np.ndarray, n_clusters: int, *,
-                      resamples: int = 2000, seed: int = 0, level: float = 0.95) -> list[dict]:
-    """Per cluster: the mean of its finite ``values``, its bootstrap interval and their count
-    (NaN mean and interval for a cluster without values)."""
-    values = np.asarray(values, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.int64)
-    rows = []
-    for c in range(n_clusters):
-        v = values[(labels == c) & np.isfinite(values)]
-        mean, lo, hi = mean_interval(v, resamples=resamples, seed=seed + c, level=level)
-        rows.append({"cluster": c, "mean": mean, "ci95": [lo, hi], "n": len(v)})
-    return rows
 
 
 def proxy_misalignment(teacher: LanguageModel, student: LanguageModel,

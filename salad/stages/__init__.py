@@ -14,6 +14,8 @@ inspect        ``inspect/run.py``
 prepare_data   ``prepare_data/mini.py`` (text sets), :mod:`salad.synthesis` (speech)
 align          :mod:`salad.training.align` (``AlignTrainer.run``)
 stage1         :mod:`salad.training.stage1` (``Stage1Trainer.run``)
+stage2         ``stage2/run.py`` (:mod:`salad.selection`, :mod:`salad.training.probe`, then
+               ``Stage1Trainer.run`` from Stage I's ``pre-decay`` checkpoint)
 evaluate       :mod:`salad.evaluation.suite` (``Evaluation.run``)
 =============  ==========================================================================
 
@@ -52,8 +54,9 @@ def _table() -> dict[str, StageDef]:
     from .inspect.spec import INSPECT
     from .prepare_data.spec import PREPARE_DATA
     from .stage1.spec import STAGE1
+    from .stage2.spec import STAGE2
 
-    return {s.name: s for s in (INSPECT, PREPARE_DATA, ALIGN, STAGE1, EVALUATE)}
+    return {s.name: s for s in (INSPECT, PREPARE_DATA, ALIGN, STAGE1, STAGE2, EVALUATE)}
 
 
 STAGES: dict[str, StageDef] = _table()

@@ -55,6 +55,11 @@ class SynthesisConfig(BaseModel):
     retry_failed: bool = Field(False, description="Retry ids already in the failures file")
     plugins: PluginModules
     progress: bool = Field(True, description="Show a progress bar")
+    transcribe: str | None = Field(
+        None, description="ASR quality check: Whisper model ('tiny.en', 'base' or a "
+                          "CTranslate2 folder) that transcribes every utterance; its row gets "
+                          "`transcript` and `cer` (character error rate against the text). "
+                          "None: no ASR")
 
     @model_validator(mode="after")
     def _checks(self) -> SynthesisConfig:

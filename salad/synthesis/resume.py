@@ -2,12 +2,12 @@
 
 Every task carries a ``task_key``: a hash of what shapes its audio and record other than the
 engine's version (engine, engine config, voice, speaker label, augmentation and its seed, text,
-output rate). A row of the output manifest counts as done only when its ``task_key`` matches
-the current task's; a row written under other settings is stale: it is removed and the item
-is done again (its audio may still come from the cache). Rows written before task keys existed
-count as done when engine, voice, text and rate match. A repeated id (left by two jobs that
-wrote one manifest before the job took a lock) keeps its first row. Failures recorded under other
-settings are forgotten, so the item is tried again.
+output rate, the ASR model of the quality check). A row of the output manifest counts as done
+only when its ``task_key`` matches the current task's; a row written under other settings is
+stale: it is removed and the item is done again (its audio may still come from the cache). Rows
+written before task keys existed count as done when engine, voice, text and rate match. A
+repeated id (left by two jobs that wrote one manifest before the job took a lock) keeps its
+first row. Failures recorded under other settings are forgotten, so the item is tried again.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def task_key(cfg: SynthesisConfig, spec_index: int, text: str) -> str:
                "speaker": spec.speaker, "text": text, "sample_rate": cfg.sample_rate,
                "augment": augment.model_dump(mode="json") if augment else None,
                "seed": cfg.seed if augment else None}
+    if cfg.transcribe:  # rows without the requested transcript are done again (audio cached)
+        payload["transcribe"] = cfg.transcribe
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:24]
 

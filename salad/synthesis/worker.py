@@ -2,7 +2,8 @@
 
 Each process builds its engines once (through the plugin host, so engines come from plugins
 exactly as in recipes), then for each task: look the audio up in the cache, or synthesize,
-resample to the output rate, augment, check (silence, clipping, duration) and store it.
+resample to the output rate, augment, check (silence, clipping, duration) and store it, and
+transcribe it with ASR when the job asks for a quality check (`transcribe`).
 Everything that can go wrong with one item comes back as a failure dict; nothing is raised
 except ``KeyboardInterrupt``/``SystemExit``.
 """
@@ -33,9 +34,17 @@ class WorkerState:
     cache: AudioCache = field(init=False)
     engines: dict[int, _Engine] = field(default_factory=dict)
     host: Any = None
+    asr: Any = None
 
     def __post_init__(self) -> None:
         self.cache = AudioCache(self.config.cache_dir, self.config.audio_format)
+
+    def transcriber(self):
+        if self.asr is None:
+            from ..asr.whisper import WhisperTranscriber
+
+            self.asr = WhisperTranscriber(self.config.transcribe, cpu_threads=1)
+        return self.asr
 
     def engine(self, index: int) -> _Engine:
         if index not in self.engines:
@@ -84,6 +93,17 @@ def _failure(task: dict, spec: VoiceSpec, stage: str, error: str) -> dict:
         "id": task["id"], "text_id": task["text_id"], "engine": spec.engine,
         "voice": spec.voice, "speaker": spec.speaker, "stage": stage, "error": error,
         "task_key": task["task_key"]}}
+
+
+def _asr_check(text: str, audio, path, sample_rate: int) -> dict:
+    """``transcript`` and ``cer`` of one utterance (``audio``, or the file at ``path``)."""
+    from ..asr.wer import character_errors
+
+    asr = _STATE.transcriber()
+    hyp = asr.transcribe(audio, sample_rate) if audio is not None else asr.transcribe_file(path)
+    errors, length = character_errors(text, hyp)
+    return {"transcript": hyp,
+            "cer": round(errors / length if length else float(errors > 0), 4)}
 
 
 def synthesize_task(task: dict) -> dict:
@@ -144,4 +164,10 @@ def synthesize_task(task: dict) -> dict:
         "domains": list(task["domains"]), "augmentation": params, "cache_key": key,
         "task_key": task["task_key"],
     }
+    if cfg.transcribe:
+        try:
+            record.update(_asr_check(task["text"], audio if not hit else None, path,
+                                     cfg.sample_rate))
+        except Exception as exc:
+            return _failure(task, spec, "asr", f"{type(exc).__name__}: {exc}")
     return {"ok": True, "id": task["id"], "record": record, "cache_hit": hit}

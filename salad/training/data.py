@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -155,3 +156,14 @@ def pad_frames(frames: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     for i, f in enumerate(frames):
         out[i, : f.shape[0]] = f.float()
     return out, lengths
+
+
+def mix_windows(natural: list, synthetic: list, share: float | None, seed: int) -> list:
+    """``synthetic`` windows (each once) and a seeded draw of natural windows (repeated when
+    there are too few) so that the synthetic ones make up about ``share`` of the result;
+    ``share`` None: ``natural + synthetic`` as they are."""
+    if share is None or not synthetic or not natural:
+        return natural + synthetic
+    want = max(1, round(len(synthetic) * (1 - share) / share))
+    pool = natural * math.ceil(want / len(natural))
+    return random.Random(seed).sample(pool, want) + synthetic

@@ -139,11 +139,37 @@ def _tail(batch, counts: Sequence[int]) -> torch.Tensor:
     return rank >= total[ex] - torch.tensor(counts)[ex]
 
 
+def _item_sums(values: dict[str, torch.Tensor], example: torch.Tensor, n: int) -> list[dict]:
+    """Per example of a batch: its position count and the sum of each per-position value."""
+    example = example.to(next(iter(values.values())).device)
+    counts = torch.bincount(example, minlength=n).tolist()
+    sums = {k: torch.zeros(n, dtype=torch.float64, device=v.device).index_add_(
+        0, example, v.double()).tolist() for k, v in values.items()}
+    return [{"positions": counts[b], **{k: sums[k][b] for k in sums}} for b in range(n)]
+
+
+def pooled(items: Sequence[dict]) -> dict[str, float]:
+    """The reading metrics (M, content gain, information shares) pooled over ``items`` of
+    :func:`reading_metrics`' ``per_item`` (F is not kept per item)."""
+    acc = _Scored()
+    for item in items:
+        acc.positions += item["positions"]
+        for key in (*CONDITIONS, "m", "m_mismatched"):
+            acc.sums[key] += item[f"nll_{key}" if key in CONDITIONS else key]
+    out = acc.summary()
+    del out["forgetting"]
+    return out
+
+
 @torch.no_grad()
 def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
-                    features: FeatureLookup, batch_size: int = 16) -> dict[str, float]:
+                    features: FeatureLookup, batch_size: int = 16,
+                    per_item: list[dict] | None = None) -> dict[str, float]:
     """The reading metrics of one halves set (see the module docstring); ``scorer`` (a
-    misalignment scorer) gives M and F per position."""
+    misalignment scorer) gives M and F per position. ``per_item``: a list that receives, per
+    item in order, its scored ``positions`` and the sums over them of the NLL per condition
+    (``nll_<condition>``), ``m`` and ``m_mismatched`` (Stage II's probe groups them by
+    cluster)."""
     lm = model.student
     was_training = model.training
     model.eval()
@@ -178,12 +204,15 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                     _tail(text_mismatched, counts)],
             }
             targets = none.targets.to(s_text.device)
-            for key, value in logits.items():
-                acc.sums[key] += float(F.cross_entropy(value.float(), targets, reduction="sum"))
-            acc.sums["m"] += float(scorer.score(logits["text"], logits["matched"]).sum())
-            acc.sums["m_mismatched"] += float(
-                scorer.score(logits["text"], logits["mismatched"]).sum())
+            values = {f"nll_{key}": F.cross_entropy(value.float(), targets, reduction="none")
+                      for key, value in logits.items()}
+            values["m"] = scorer.score(logits["text"], logits["matched"])
+            values["m_mismatched"] = scorer.score(logits["text"], logits["mismatched"])
+            for key, value in values.items():
+                acc.sums[key.removeprefix("nll_")] += float(value.sum())
             acc.positions += int(targets.numel())
+            if per_item is not None:
+                per_item += _item_sums(values, none.example_index, n)
             f = scorer.score(teacher_logits(teacher, text), s_text)
             acc.sums["f"] += float(f.sum())
             acc.f_positions += int(f.numel())

@@ -103,6 +103,7 @@ class Stage1Trainer:
         self.tokens_seen = 0
         self.history: list[dict[str, Any]] = []
         self.teacher_cache: TeacherCache | None = None
+        self.pre_decay_checkpoint = True  # keep the weights where the decay starts (Stage II)
 
     # -- one step ----------------------------------------------------------------------------
     def _local_micro_batches(self) -> list[list[tuple[int, int]]]:
@@ -164,10 +165,15 @@ class Stage1Trainer:
                 "positions": positions}
 
     # -- evaluation and checkpoints --------------------------------------------------------
-    def evaluate(self) -> dict[str, float]:
+    def measure(self) -> dict[str, float]:
+        """The held-out reading metrics of the model as it is (one flat row)."""
         with gathered(self.net, self.cfg.strategy):
-            metrics = heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
-                                                           h, self.features) for h in self.held})
+            return heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
+                                                        h, self.features) for h in self.held})
+
+    def evaluate(self, known: dict[str, float] | None = None) -> dict[str, float]:
+        """Measure (or take the ``known`` metrics of these weights), log and keep in history."""
+        metrics = known if known is not None else self.measure()
         row = {"step": self.step, "tokens": self.tokens_seen, **metrics}
         self.history.append(row)
         self.log(step=self.step, split="heldout", tokens=self.tokens_seen, **metrics)
@@ -209,8 +215,10 @@ class Stage1Trainer:
         return True
 
     # -- the loop ------------------------------------------------------------------------------
-    def run(self, stop_after: int | None = None, progress: bool = True) -> dict[str, Any]:
-        """Train to ``cfg.steps`` (or ``stop_after`` steps, for tests of resuming)."""
+    def run(self, stop_after: int | None = None, progress: bool = True,
+            initial: dict[str, float] | None = None) -> dict[str, Any]:
+        """Train to ``cfg.steps`` (or ``stop_after`` steps, for tests of resuming);
+        ``initial``: the held-out metrics of the starting weights, when already measured."""
         cfg = self.cfg
         resumed = self.resume()
         if self.loss.needs_teacher and cfg.teacher_topk > 0:
@@ -221,14 +229,15 @@ class Stage1Trainer:
                         self.out_dir / "teacher_topk.safetensors", self.teacher_key)
                 self.world.barrier()
         if not resumed:
-            self.evaluate()
+            self.evaluate(initial)
         pre_decay = decay_start_step(cfg)
         bar = progress_bar(total=cfg.steps, initial=self.step, desc="stage1", unit="step",
                            disable=not (progress and self.world.main))
         start_time, start_tokens = time.time(), self.tokens_seen
         steps_run = 0
         while self.step < cfg.steps:
-            if self.step == pre_decay and not (self.ckpt_dir / "pre-decay").exists():
+            if (self.pre_decay_checkpoint and self.step == pre_decay
+                    and not (self.ckpt_dir / "pre-decay").exists()):
                 self.save("pre-decay")
             metrics = self.train_step()
             steps_run += 1

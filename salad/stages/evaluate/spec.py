@@ -36,9 +36,11 @@ def eval_refs(cfg: EvalConfig) -> list[Ref]:
 
 class EvaluateStageConfig(EvalConfig):
     model_config = ConfigDict(extra="forbid")
-    checkpoint: str = Field("final", description="Stage I checkpoint under stage1/checkpoints/ "
-                                                 "('initial': the untrained student, also used "
-                                                 "when the run has no Stage I checkpoints)")
+    checkpoint: str = Field("final", description="Stage I checkpoint under stage1/checkpoints/, "
+                                                 "or STAGE/NAME under another stage's (e.g. "
+                                                 "stage2/final); 'initial': the untrained "
+                                                 "student, also used when the run has no Stage I "
+                                                 "checkpoints")
     untrained_reference: bool = Field(
         False, description="Also score the untrained student (the recipe's student and adapter "
                            "before training) on speech in the main voice, into eval-initial/, "

