@@ -109,22 +109,17 @@ def cmd_features(args) -> int:
     from ..core.launch import env_world
     from ..core.plugin_host import get_host
     from ..data.feature_shards import INDEX, cache_shard, merge_shards
+    from ..data.shards import merge_when_done, process_group
 
     world = env_world()
     encoder = get_host().registry("speech_encoder").build(
         args.encoder, _json_object(args.encoder_config, "--encoder-config"))
     cache_shard(args.manifest, encoder, args.cache, args.out_dir, world, args.batch_size)
-    if world.size > 1:  # one merge step, once every rank has written its shard
-        import torch.distributed as dist
-
-        dist.init_process_group("gloo")
-        dist.barrier()
-    if world.main:
-        merged = merge_shards(args.out_dir, world.size)
+    with process_group(world):  # one merge step, once every rank has written its shard
+        merged = merge_when_done(world, lambda: merge_shards(args.out_dir, world.size))
+    if merged is not None:
         print(f"{len(merged['index'])} of {merged['total']} utterances cached by {world.size} "
               f"rank(s), {len(merged['failed'])} failed -> {Path(args.out_dir) / INDEX}")
-    if world.size > 1:
-        dist.destroy_process_group()
     return 0
 
 

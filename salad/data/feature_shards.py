@@ -2,14 +2,13 @@
 share of a speech manifest into the shared, content-addressed feature cache and writes its
 own shard of the index; one merge step joins the shards into the job's index.
 
-Rank ``r`` of ``n`` takes the records ``r, r + n, r + 2n, ...`` (balanced, and stable when the
-manifest grows at the end). The merged ``index.json`` lists utterances in manifest order, so it
+Rank ``r`` of ``n`` takes the records ``r, r + n, r + 2n, ...`` (:mod:`salad.data.shards`). The
+merged ``index.json`` lists utterances in manifest order, so it
 is the same file whatever the number of ranks. A rerun skips what the cache already holds.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..core.errors import SaladError
@@ -17,26 +16,23 @@ from ..core.launch import World
 from .feature_cache import Failure, PrecomputeReport, precompute
 from .files import atomic_write_json
 from .manifests import read_speech_manifest
+from .shards import read_shards, shard_path, share
 
 INDEX = "index.json"
-
-
-def shard_path(out_dir: Path, rank: int, size: int) -> Path:
-    return Path(out_dir) / f"index.shard-{rank:05d}-of-{size:05d}.json"
 
 
 def cache_shard(manifest: str | Path, encoder, cache_root: str | Path, out_dir: str | Path,
                 world: World, batch_size: int = 8, progress: bool = True) -> Path:
     """Encode this rank's share of ``manifest``; write its index shard (atomic)."""
     read = read_speech_manifest(manifest)
-    mine = read.records[world.rank::world.size]
+    mine = share(read.records, world)
     report = PrecomputeReport()
     if world.main:  # bad manifest lines are counted once, by rank 0
         report.total = len(read.errors)
         report.failed = [Failure(e.id or "", e.where, e.error) for e in read.errors]
     precompute([(r.id, r.audio) for r in mine], encoder, cache_root, batch_size=batch_size,
                progress=progress and world.main, report=report)
-    path = shard_path(Path(out_dir), world.rank, world.size)
+    path = shard_path(out_dir, "index", world.rank, world.size)
     atomic_write_json(path, {"manifest": str(manifest), "encoder": encoder.cache_key(),
                              "total": report.total, "cached": report.cached,
                              "computed": report.computed, "index": report.index,
@@ -47,12 +43,7 @@ def cache_shard(manifest: str | Path, encoder, cache_root: str | Path, out_dir: 
 def merge_shards(out_dir: str | Path, size: int) -> dict:
     """Join the ``size`` index shards of ``out_dir`` into ``index.json``, in manifest order."""
     out_dir = Path(out_dir)
-    paths = [shard_path(out_dir, r, size) for r in range(size)]
-    missing = [p.name for p in paths if not p.is_file()]
-    if missing:
-        raise SaladError(f"{out_dir}: index shards missing ({', '.join(missing)}): a rank did "
-                         "not finish; rerun the job (finished features are kept)")
-    shards = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    shards = read_shards(out_dir, "index", size, "rerun the job (finished features are kept)")
     if len({(s["manifest"], s["encoder"]) for s in shards}) != 1:
         raise SaladError(f"{out_dir}: the shards come from different manifests or encoders")
     manifest = shards[0]["manifest"]
