@@ -78,6 +78,7 @@ def cmd_eval(args) -> int:
     from pydantic import ValidationError
 
     from ..core.errors import SaladError
+    from ..core.launch import env_world
     from ..core.plugin_host import get_host
     from ..core.problems import format_problems
     from ..core.refs import check_refs
@@ -93,23 +94,24 @@ def cmd_eval(args) -> int:
     problems = check_refs(eval_refs(cfg), get_host())
     if problems:
         raise SaladError(format_problems("evaluation options", problems))
+    echo = print if env_world().main else lambda *a: None  # under torchrun: rank 0 speaks
     if (Path(args.target) / MANIFEST).is_file():  # an export, not a run
-        return _eval_export(args, cfg)
+        return _eval_export(args, cfg, echo)
     run_dir, checkpoint = resolve_target(args.target, args.checkpoint)
     name = checkpoint.name if checkpoint is not None else (
         "initial" if args.checkpoint == "initial" else "final")
     out = Path(args.out) if args.out else run_dir / ("eval" if name == "final" else f"eval-{name}")
-    print(f"run {run_dir}, checkpoint {checkpoint or 'none (initial student)'} -> {out}")
+    echo(f"run {run_dir}, checkpoint {checkpoint or 'none (initial student)'} -> {out}")
     validated = validate_recipe(run_dir / "recipe.yaml")
     models = load_models(validated, checkpoint, speech="student_speech" in cfg.modes)
     label = args.label or (run_dir.name if name == "final" else f"{run_dir.name}@{name}")
     results = evaluate_run(models, cfg, run_dir, checkpoint, out, label=label)
-    print("\n".join(results["lines"]))
-    print(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
+    echo("\n".join(results["lines"]))
+    echo(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
     return 0
 
 
-def _eval_export(args, cfg) -> int:
+def _eval_export(args, cfg, echo) -> int:
     """``salad eval EXPORT_DIR``: the exported speech LM and the teacher it references."""
     from pathlib import Path
 
@@ -119,9 +121,9 @@ def _eval_export(args, cfg) -> int:
 
     target = Path(args.target)
     out = Path(args.out) if args.out else target / "eval"
-    print(f"exported speech LM {target} -> {out}")
+    echo(f"exported speech LM {target} -> {out}")
     models = eval_models(load_exported(target))
     results = evaluate_run(models, cfg, target, None, out, label=args.label or target.name)
-    print("\n".join(results["lines"]))
-    print(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
+    echo("\n".join(results["lines"]))
+    echo(f"\nresults: {out / 'results.json'}\nreport: {out / 'report.md'}")
     return 0

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from salad.core.errors import SaladError
+from salad.core.launch import env_world
 
 from .suite import EvalModels
 
@@ -89,7 +90,7 @@ def load_speech_lm(validated, checkpoint: Path | None):
     elif checkpoint is not None:
         load_weights(checkpoint, model)
         weights = file_hash(checkpoint / "model.safetensors")
-    model.to(resolve_device(validated.recipe.device)).eval()
+    model.to(resolve_device(validated.recipe.device, env_world().local_rank)).eval()
     return model, weights
 
 
@@ -100,7 +101,7 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
 
     teacher = validated.build("teacher")
     model, weights = load_speech_lm(validated, checkpoint)
-    device = resolve_device(validated.recipe.device)
+    device = resolve_device(validated.recipe.device, env_world().local_rank)
     if device.type != "cpu":  # LMs start on the CPU
         teacher.to(device)
     return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
@@ -144,7 +145,8 @@ def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | No
 def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None,
                  out_dir: Path, label: str | None = None, log=print) -> dict:
     """Evaluate a run's models into ``out_dir`` and write its report there; the results
-    (schema ``salad.eval.v1``) gain ``lines``: the Markdown summary table."""
+    (schema ``salad.eval.v1``) gain ``lines``: the Markdown summary table. Under ``torchrun``
+    every rank scores its share and rank 0 merges and writes the report."""
     from salad.reporting import markdown_summary, write_report
 
     from .suite import Evaluation
@@ -152,6 +154,9 @@ def evaluate_run(models: EvalModels, cfg, run_dir: Path, checkpoint: Path | None
     label = label or Path(run_dir).name
     meta = {"run_dir": str(run_dir), "checkpoint": str(checkpoint) if checkpoint else None,
             "training": training_summary(run_dir, checkpoint)}
-    results = Evaluation(models, cfg, out_dir, log=log).run(label, meta)
-    write_report([Path(out_dir) / "results.json"], out_dir)  # as written, items.jsonl beside
+    world = env_world()
+    results = Evaluation(models, cfg, out_dir, log=log if world.main else lambda *a: None,
+                         world=world).run(label, meta)
+    if world.main:
+        write_report([Path(out_dir) / "results.json"], out_dir)  # items.jsonl beside
     return {**results, "lines": markdown_summary(results)}

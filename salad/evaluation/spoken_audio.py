@@ -61,14 +61,16 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
     work_dir.mkdir(parents=True, exist_ok=True)
     text_manifest = work_dir / f"{label}.texts.jsonl"
     speech_manifest = work_dir / f"{label}.speech.jsonl"
+    cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
+                          cache_dir=tts_cache, voices=[voice], progress=progress,
+                          max_duration_s=max_seconds, retry_failed=True)
+    if not texts:  # nothing to speak (a rank's share of a few items may have no spoken part)
+        return SpokenSet(voice.speaker, failures_file=cfg.failures_path)
     known = _manifest_texts(text_manifest)
     if not set(texts) <= set(known):  # the job resumes by id, so a grown text list appends
         merged = {**known, **texts}
         write_text_manifest(text_manifest, (TextRecord(k, t, "benchmark")
                                             for k, t in sorted(merged.items())))
-    cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
-                          cache_dir=tts_cache, voices=[voice], progress=progress,
-                          max_duration_s=max_seconds, retry_failed=True)
     run_synthesis(cfg)
     out = SpokenSet(voice.speaker, texts=texts, failures_file=cfg.failures_path)
     if speech_manifest.exists():

@@ -4,6 +4,12 @@ text-speech gap per benchmark and its paired bootstrap interval.
 
 Writes ``results.json`` (schema ``salad.eval.v1``, read by :mod:`salad.reporting`) and
 ``items.jsonl`` (one row per item and mode) into the output directory.
+
+Under ``torchrun`` the evaluation is a sharded job (:mod:`salad.data.shards`): rank ``r`` of
+``n`` scores the items ``r, r + n, ...`` of every benchmark (it also synthesises, encodes and
+transcribes only their spoken parts) and writes ``eval.shard-r-of-n.json``; rank 0 merges the
+shards (:mod:`salad.evaluation.merge`) in item order. One process runs the same merge on its one
+shard, so the results are those of one process whatever the number of ranks.
 """
 
 from __future__ import annotations
@@ -18,18 +24,20 @@ from pathlib import Path
 from salad.asr import corpus_wer
 from salad.core.errors import SaladError
 from salad.core.items import BenchmarkItem
+from salad.core.launch import World
 from salad.data.files import atomic_write_json, atomic_write_text
 from salad.data.progress import progress_bar
+from salad.data.shards import merge_when_done, process_group, read_shards, shard_path, share
 
 from .cache import ScoreCache
 from .config import EvalConfig
 from .loglik import LoglikScorer
+from .merge import SCHEMA, merge_shards
 from .prompts import PromptFormat
-from .scoring import BenchmarkResult, TextContexts, evaluate
+from .scoring import TextContexts, evaluate
 from .spoken import speech_problem, spoken_parts
-from .stats import paired_gap, pooled_gaps
 
-SCHEMA = "salad.eval.v1"
+SHARD = "eval"  # eval.shard-r-of-n.json in the output directory
 
 
 @dataclass
@@ -91,41 +99,38 @@ def _heard(items: list[BenchmarkItem], spoken, transcripts: dict[str, str] | Non
 
 
 class Evaluation:
-    def __init__(self, models: EvalModels, cfg: EvalConfig, out_dir: Path, log=print):
+    def __init__(self, models: EvalModels, cfg: EvalConfig, out_dir: Path, log=print,
+                 world: World | None = None):
         self.models = models
         self.cfg = cfg
         self.out_dir = Path(out_dir)
         self.log = log
+        self.world = world or World()
         cache_dir = Path(cfg.eval_cache)
         self.scores = ScoreCache(cache_dir / "scores.jsonl")
         self.transcripts = ScoreCache(cache_dir / "transcripts.jsonl")
         self.teacher_scorer = LoglikScorer(models.teacher, batch_size=cfg.batch_size)
         self.student_scorer = (LoglikScorer(models.speech_lm.student, batch_size=cfg.batch_size)
                                if models.speech_lm is not None else None)
-        self.rows: list[dict] = []
 
     # ---- modes ----
     def _score(self, mode: str, bench: str, scorer, items, pool, model_id, contexts=None,
                skipped: dict[str, str] | None = None,
-               heard: dict[str, dict] | None = None) -> BenchmarkResult:
-        """Score ``items`` in ``mode``; each item's row in ``items.jsonl`` gets the chosen
-        option (by the run's metric), every option's log-likelihood and ``heard[item id]``
-        (the audio and transcript of a spoken mode)."""
+               heard: dict[str, dict] | None = None) -> dict:
+        """Score ``items`` in ``mode``: ``{"rows", "skipped"}``. Each item's row in
+        ``items.jsonl`` gets the chosen option (by the run's metric), every option's
+        log-likelihood and ``heard[item id]`` (the audio and transcript of a spoken mode)."""
         cfg = self.cfg
         res = evaluate(scorer, items, model_id=model_id, shots=cfg.shots, seed=cfg.seed,
                        pool=pool, contexts=contexts, cache=self.scores,
                        progress=_progress(cfg, f"{bench} {mode}"))
         res.skipped.update(skipped or {})
-        for s in res.scores:
-            self.rows.append({"benchmark": bench, "mode": mode, "item": s.item_id,
-                              "correct": s.correct, "correct_norm": s.correct_norm,
-                              "gold": s.gold,
-                              "chosen": s.pred_norm if cfg.metric == "acc_norm" else s.pred,
-                              "loglik": list(s.loglik), **(heard or {}).get(s.item_id, {})})
-        self.log(f"  {bench:<14} {mode:<34} n={res.n:<5} acc={res.acc:.3f} "
-                 f"acc_norm={res.acc_norm:.3f}" + (f" skipped={len(res.skipped)}"
-                                                   if res.skipped else ""))
-        return res
+        rows = [{"benchmark": bench, "mode": mode, "item": s.item_id, "correct": s.correct,
+                 "correct_norm": s.correct_norm, "gold": s.gold,
+                 "chosen": s.pred_norm if cfg.metric == "acc_norm" else s.pred,
+                 "loglik": list(s.loglik), **(heard or {}).get(s.item_id, {})}
+                for s in res.scores]
+        return {"rows": rows, "skipped": res.skipped}
 
     def _spoken(self, all_items: list[BenchmarkItem]):
         """Per voice: the audio, the frame lookup and (when asked) the transcripts."""
@@ -139,8 +144,11 @@ class Evaluation:
 
         cfg = self.cfg
         parts = [p for i in all_items if speech_problem(i) is None for p in spoken_parts(i)]
+        work = Path(cfg.eval_cache) / "spoken"
+        if self.world.size > 1:  # a rank's own synthesis manifests (the audio cache is shared)
+            work = work / f"rank-{self.world.rank:05d}-of-{self.world.size:05d}"
         sources = [(label, lambda v=label: synthesize_texts(
-            parts, voice_from_label(v), Path(cfg.eval_cache) / "spoken", cfg.tts_cache,
+            parts, voice_from_label(v), work, cfg.tts_cache,
             progress=cfg.progress, max_seconds=cfg.max_audio_seconds)) for label in cfg.voices]
         sources += [(f"rec:{name}", lambda n=name, m=path: recorded_texts(parts, m, n))
                     for name, path in cfg.recordings.items()]
@@ -189,85 +197,104 @@ class Evaluation:
         return dataclasses.replace(item, context=parts[0].with_text(texts[parts[0].key]))
 
     def run(self, label: str, meta: dict) -> dict:
+        """Score this rank's share, merge the shards (rank 0, once every rank is done) into
+        ``results.json`` and ``items.jsonl``; every rank returns the results."""
+        start, world = time.time(), self.world
+        if world.size == 1:
+            return self._write([self.score()], label, meta, start)
+        self.write_shard()
+        with process_group(world):
+            merge_when_done(world, lambda: self.merge(label, meta, start))
+            world.barrier()  # results.json is written
+        return json.loads((self.out_dir / "results.json").read_text(encoding="utf-8"))
+
+    def write_shard(self) -> Path:
+        """Score this rank's share into its shard file (atomic)."""
+        path = shard_path(self.out_dir, SHARD, self.world.rank, self.world.size)
+        shard = self.score()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path, shard)
+        return path
+
+    def merge(self, label: str, meta: dict, start: float | None = None) -> dict:
+        """Merge the shards of every rank in the output directory into ``results.json`` and
+        ``items.jsonl`` (``seconds`` counts from ``start``)."""
+        shards = read_shards(self.out_dir, SHARD, self.world.size,
+                             "rerun the evaluation (scores are cached)")
+        return self._write(shards, label, meta, time.time() if start is None else start)
+
+    def score(self) -> dict:
+        """This rank's shard: per benchmark its item ids (all, in order), chance level and,
+        per mode, the rows and skipped items of this rank's share; per voice the spoken texts,
+        audio, failures and transcripts of the share's spoken parts."""
         from .speech_mode import SpeechContexts
 
         cfg, m = self.cfg, self.models
-        start = time.time()
         loaded = {b: benchmark_items(b, cfg) for b in cfg.benchmarks}
         empty = [b for b, (items, _) in loaded.items() if not items]
         if empty:  # an empty result must not replace earlier results
             raise SaladError(f"benchmark(s) {', '.join(empty)} gave no items: nothing was "
                              f"evaluated and {self.out_dir} is left as it was")
+        mine = {b: share(items, self.world) for b, (items, _) in loaded.items()}
         speech_modes = {"student_speech", "cascade"} & set(cfg.modes)
-        spoken = self._spoken([i for items, _ in loaded.values() for i in items]) \
+        spoken = self._spoken([i for items in mine.values() for i in items]) \
             if speech_modes else {}
         benchmarks = []
-        for bench, (items, pool) in loaded.items():
-            name = items[0].benchmark if items else bench
-            results: dict[str, tuple[BenchmarkResult, dict]] = {}
+        for bench, (all_items, pool) in loaded.items():
+            items, name = mine[bench], all_items[0].benchmark
+            modes: dict[str, dict] = {}
             if "teacher_text" in cfg.modes:
-                results["teacher_text"] = (self._score("teacher_text", name, self.teacher_scorer,
-                                                       items, pool, m.teacher_id), {})
+                modes["teacher_text"] = self._score("teacher_text", name, self.teacher_scorer,
+                                                    items, pool, m.teacher_id)
             if "student_text" in cfg.modes and self.student_scorer is not None:
-                results["student_text"] = (self._score("student_text", name, self.student_scorer,
-                                                       items, pool, m.student_id), {})
+                modes["student_text"] = self._score("student_text", name, self.student_scorer,
+                                                    items, pool, m.student_id)
             for label_v, (sp, frames, texts) in spoken.items():
                 keep, skipped = self._missing(items, set(sp.audio))
                 if frames is not None:
                     contexts = SpeechContexts(m.speech_lm, frames,
                                               f"{label_v}|{m.encoder.cache_key()}")
                     mode = f"student_speech@{label_v}"
-                    results[mode] = (self._score(mode, name, self.student_scorer, keep, pool,
-                                                 m.student_id, contexts, skipped,
-                                                 _heard(keep, sp)), {})
+                    modes[mode] = self._score(mode, name, self.student_scorer, keep, pool,
+                                              m.student_id, contexts, skipped, _heard(keep, sp))
                 if texts is not None:
                     mode = f"cascade@{label_v}"
                     fmt = TextContexts(PromptFormat(name=f"cascade-v1|{label_v}"))
                     asr_items = [self._transcribed(i, texts) for i in keep]
-                    said = {p.key for i in keep for p in spoken_parts(i)}
-                    results[mode] = (self._score(mode, name, self.teacher_scorer, asr_items,
-                                                 pool, m.teacher_id, fmt, skipped,
-                                                 _heard(keep, sp, texts)),
-                                     {"wer": corpus_wer((sp.texts[k], texts[k]) for k in said)})
-            benchmarks.append(self._summarize(name, items, results))
-        correct_key = "correct_norm" if cfg.metric == "acc_norm" else "correct"
+                    modes[mode] = self._score(mode, name, self.teacher_scorer, asr_items, pool,
+                                              m.teacher_id, fmt, skipped,
+                                              _heard(keep, sp, texts))
+                    modes[mode]["said"] = sorted({p.key for i in keep for p in spoken_parts(i)})
+            benchmarks.append({"benchmark": name, "items": [i.id for i in all_items],
+                               "chance": sum(_chance(len(i.contexts or i.choices))
+                                             for i in all_items) / len(all_items),
+                               "modes": modes})
+        return {"rank": self.world.rank, "size": self.world.size, "benchmarks": benchmarks,
+                "spoken": {v: {"texts": sp.texts, "audio": sorted(sp.audio),
+                               "failed": sorted(sp.failed), "failures_file": sp.failures_file,
+                               "transcripts": texts}
+                           for v, (sp, _, texts) in spoken.items()}}
+
+    def _write(self, shards: list[dict], label: str, meta: dict, start: float) -> dict:
+        """Merge ``shards`` into ``results.json`` and ``items.jsonl``."""
+        cfg = self.cfg
+        merged = merge_shards(shards, cfg.metric, cfg.bootstrap, cfg.seed)
+        for bench in merged["benchmarks"]:
+            for mode, r in bench["modes"].items():
+                self.log(f"  {bench['benchmark']:<14} {mode:<34} n={r['n']:<5} "
+                         f"acc={r['acc']:.3f} acc_norm={r['acc_norm']:.3f}"
+                         + (f" skipped={r['skipped']}" if r["skipped"] else ""))
         out = {"schema": SCHEMA, "label": label, **meta, "shots": cfg.shots, "seed": cfg.seed,
-               "metric": cfg.metric, "benchmarks": benchmarks,
-               "pooled_gaps": pooled_gaps(self.rows, correct_key, resamples=cfg.bootstrap,
-                                          seed=cfg.seed),
+               "metric": cfg.metric, "benchmarks": merged["benchmarks"],
+               "pooled_gaps": merged["pooled_gaps"],
                "voices": [*cfg.voices, *(f"rec:{r}" for r in cfg.recordings)],
-               "spoken": {v: {"texts": len(sp.texts), "audio": len(sp.audio),
-                              "failed": len(sp.failed), "failures_file": sp.failures_file,
-                              **({"wer": sp.wer} if sp.wer is not None else {})}
-                          for v, (sp, _, _) in spoken.items()},
+               "spoken": merged["spoken"],
                "config": cfg.model_dump(mode="json"), "seconds": round(time.time() - start, 1)}
         self.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.out_dir / "results.json", out)
         atomic_write_text(self.out_dir / "items.jsonl",
-                          "".join(json.dumps(r) + "\n" for r in self.rows))
+                          "".join(json.dumps(r) + "\n" for r in merged["rows"]))
         return out
-
-    def _summarize(self, bench: str, items: list[BenchmarkItem],
-                   results: dict[str, tuple[BenchmarkResult, dict]]) -> dict:
-        cfg = self.cfg
-        modes = {mode: {"acc": r.acc, "acc_norm": r.acc_norm, "n": r.n,
-                        "skipped": len(r.skipped), **extra}
-                 for mode, (r, extra) in results.items()}
-        gaps = {}
-        if "teacher_text" in results:
-            def correct(r: BenchmarkResult) -> dict[str, bool]:
-                attr = "correct_norm" if cfg.metric == "acc_norm" else "correct"
-                return {s.item_id: getattr(s, attr) for s in r.scores}
-
-            ref = correct(results["teacher_text"][0])
-            for mode, (r, _) in results.items():
-                if mode != "teacher_text":
-                    gaps[mode] = paired_gap(ref, correct(r), resamples=cfg.bootstrap,
-                                            seed=cfg.seed)
-        # one option (LAMBADA) is scored by exact greedy match: guessing scores 0
-        chance = sum(_chance(len(i.contexts or i.choices)) for i in items) / len(items)
-        return {"benchmark": bench, "n_items": len(items), "chance": chance, "modes": modes,
-                "gaps": gaps}
 
 
 def _chance(options: int) -> float:

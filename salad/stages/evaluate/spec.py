@@ -59,4 +59,5 @@ EVALUATE = StageDef(
     run="salad.stages.evaluate.run:run",
     summary="Evaluate: the same benchmark items as text, as speech and through ASR; the gap.",
     needs=("encoder", "adapter", "teacher", "student"),
+    distributed=True,  # under torchrun every rank scores its share of the items
 )
