@@ -1,5 +1,6 @@
-"""Distributed Stage I on CPU (gloo): 2 ranks train like 1 rank with the same global batch,
-and a checkpoint written on one number of ranks resumes on another, for DDP and FSDP2.
+"""Distributed Stage I on CPU (gloo): 2 ranks train like 1 rank with the same global batch
+(also when it is set in student positions, ``batch_tokens``), and a checkpoint written on one
+number of ranks resumes on another, for DDP and FSDP2.
 
 Each run is a group of processes started with ``torch.multiprocessing``, each joining the
 group from the variables ``torchrun`` would set. Loss curves of 1 and 2 ranks differ only by
@@ -25,6 +26,9 @@ TOLERANCE = 1e-4  # absolute, nats per token, on the training loss of each step 
 # global batch of 8 windows: 2 micro-batches of 4, on 1 rank or split over 2
 SETTINGS = dict(steps=6, batch_size=4, grad_accum=2, warmup_steps=2, eval_every=3,
                 checkpoint_every=2)
+# a global batch of at least 820 student positions: 2 or 3 rounds of the 8 windows above
+# (about 410 positions each), so 4 or 6 micro-batches a step, 2 or 3 on each of 2 ranks
+BATCH_TOKENS = dict(SETTINGS, steps=3, batch_tokens=820)
 
 
 def _free_port() -> int:
@@ -33,7 +37,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank, size, port, lm_dir, out_dir, strategy, stop_after, result):
+def _worker(rank, size, port, lm_dir, out_dir, strategy, stop_after, result, settings):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
                       WORLD_SIZE=str(size), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
@@ -45,23 +49,28 @@ def _worker(rank, size, port, lm_dir, out_dir, strategy, stop_after, result):
         return get_host().registry(kind).build("salad.hf_lm.v1", {"model": lm_dir, **config})
 
     trainer = tiny_trainer(out_dir, lm, {"alpha": 0.5}, world=world, strategy=strategy,
-                           **SETTINGS)
-    losses = {}
-    trainer.log = lambda step=None, split="", **kw: (
-        losses.__setitem__(step, kw["loss"]) if split == "train" else None)
+                           **settings)
+    losses, micro_batches = {}, {}
+
+    def log(step=None, split="", **kw):
+        if split == "train":
+            losses[step], micro_batches[step] = kw["loss"], kw.get("micro_batches")
+
+    trainer.log = log
     summary = trainer.run(stop_after=stop_after, progress=False)
     if world.main:
         with open(result, "w", encoding="utf-8") as f:
-            json.dump({"losses": losses, "step": summary["step"],
+            json.dump({"losses": losses, "micro_batches": micro_batches, "step": summary["step"],
                        "misalignment": [h["misalignment"] for h in summary["history"]]}, f)
     torch.distributed.destroy_process_group()
 
 
-def _run(tmp_path, tiny_lm_dir, ranks, strategy, out, stop_after=None) -> dict:
+def _run(tmp_path, tiny_lm_dir, ranks, strategy, out, stop_after=None,
+         settings=SETTINGS) -> dict:
     result = tmp_path / f"result-{out}-{ranks}-{stop_after}.json"
     mp.start_processes(_worker, nprocs=ranks, join=True, start_method="spawn",
                        args=(ranks, _free_port(), str(tiny_lm_dir), str(tmp_path / out),
-                             strategy, stop_after, str(result)))
+                             strategy, stop_after, str(result), settings))
     data = json.loads(result.read_text())
     data["losses"] = {int(k): v for k, v in data["losses"].items()}
     return data
@@ -83,6 +92,19 @@ def test_two_ranks_give_the_loss_curve_of_one(tmp_path, tiny_lm_dir, strategy):
           f"{len(one['losses'])} steps")
     assert diff < TOLERANCE
     assert two["misalignment"] == pytest.approx(one["misalignment"], abs=TOLERANCE)
+
+
+def test_batch_tokens_on_two_ranks_gives_the_loss_curve_of_one(tmp_path, tiny_lm_dir):
+    """Steps of 4 or 6 micro-batches, decided from the windows drawn: the same steps, hence
+    the same loss curve, on 1 and 2 ranks."""
+    one = _run(tmp_path, tiny_lm_dir, 1, "ddp", "one", settings=BATCH_TOKENS)
+    two = _run(tmp_path, tiny_lm_dir, 2, "ddp", "two", settings=BATCH_TOKENS)
+    assert set(one["micro_batches"].values()) == {4, 6}
+    assert two["micro_batches"] == one["micro_batches"]
+    diff = _max_diff(one["losses"], two["losses"])
+    print(f"batch_tokens: max |loss(1 rank) - loss(2 ranks)| = {diff:.2e} over "
+          f"{len(one['losses'])} steps")
+    assert diff < TOLERANCE
 
 
 @pytest.mark.slow

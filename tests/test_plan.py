@@ -51,3 +51,12 @@ def test_plan_command_on_the_paper_recipe():
     assert result.returncode == 0, result.stderr
     for label in ("student parameters", "memory/GPU: total", "throughput", "wall time"):
         assert label in result.stdout
+
+
+def test_plan_counts_whole_rounds_to_reach_batch_tokens():
+    """salad-3b's round: 8 windows x 64 micro-batches x 2,048 tokens = 1,048,576 tokens;
+    2,000,000 tokens take two rounds."""
+    result = run_salad("plan", "recipes/paper/salad-3b.yaml", "--gpus", "8", "--gpu-memory",
+                       "80", "stages.0.config.batch_tokens=2000000", env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "1024 windows = 2,097,152 tokens" in result.stdout

@@ -69,3 +69,43 @@ def test_activation_checkpointing_trains_the_same(tmp_path, tiny_lm):
     a, b = (t.run(progress=False)["history"] for t in (plain, recomputed))
     assert [h["misalignment"] for h in b] == pytest.approx([h["misalignment"] for h in a],
                                                            abs=1e-6)
+
+
+def test_batch_tokens_draws_whole_rounds_until_enough_positions():
+    from salad.training.stage1 import draw_step
+
+    drawn = iter(range(1000))
+
+    def take(n):
+        return [next(drawn) for _ in range(n)]
+
+    count = len  # one position per window here
+    groups, positions = draw_step(take, count, 2, 3, None)  # today's step: one round
+    assert groups == [[0, 1], [2, 3], [4, 5]] and positions is None
+    groups, positions = draw_step(take, count, 2, 3, 13)  # rounds of 6: 6, 12, 18 >= 13
+    assert len(groups) == 9 and groups[0] == [6, 7] and positions == 18
+    groups, positions = draw_step(take, count, 2, 3, 12)  # exactly enough after 2 rounds
+    assert len(groups) == 6 and positions == 12
+
+
+def test_batch_tokens_counts_the_positions_the_step_trains_on(tmp_path, tiny_lm):
+    """The positions counted before the forward are those of the batches (the trainer checks
+    it every step); steps take 2 or 3 rounds of 8 windows (about 410 positions each)."""
+    trainer = _setup(tmp_path, tiny_lm, steps=3, grad_accum=2, batch_tokens=820)
+    rows = []
+    trainer.log = lambda step=None, split="", **kw: rows.append(kw) if split == "train" else None
+    trainer.run(progress=False)
+    assert {r["micro_batches"] for r in rows} == {4, 6}
+    assert all(r["positions"] >= 820 for r in rows)
+    one_round = _setup(tmp_path / "b", tiny_lm, steps=1, grad_accum=2, batch_tokens=1)
+    assert one_round.train_step()["micro_batches"] == 2  # never less than one round
+
+
+def test_batch_tokens_needs_an_adapter_with_a_fixed_downsample():
+    from salad.stages.stage1.spec import Stage1StageConfig, check
+
+    cfg = Stage1StageConfig(train_manifest="t.jsonl", batch_tokens=4096,
+                            heldout=[{"name": "h", "speech": "s.jsonl", "texts": "t.jsonl"}])
+    (problem,) = check(cfg, {"adapter": {"downsample": None}, "loss": {}})
+    assert problem.loc == "batch_tokens" and "downsample is null" in problem.message
+    assert not list(check(cfg, {"adapter": {"downsample": 4}, "loss": {}}))

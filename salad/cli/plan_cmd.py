@@ -37,6 +37,10 @@ def cmd_plan(args) -> int:
     if args.gpus < 1 or cfg.grad_accum % args.gpus:
         raise SaladError(f"grad_accum={cfg.grad_accum} micro-batches per step do not divide "
                          f"among --gpus {args.gpus}")
+    grad_accum = cfg.grad_accum
+    if cfg.batch_tokens is not None:  # whole rounds of grad_accum micro-batches of full windows
+        round_tokens = cfg.batch_size * cfg.grad_accum * args.seq_len
+        grad_accum *= -(-cfg.batch_tokens // round_tokens)
     with torch.device("meta"):  # exact parameter count, no memory, no weights read
         adapter_params = sum(p.numel() for p in v.build("adapter").parameters())
     loss = v.build("loss")
@@ -45,7 +49,7 @@ def cmd_plan(args) -> int:
         student=lm_shape(v.component("student").config.model), teacher=teacher,
         adapter_params=adapter_params, strategy=cfg.strategy, gpus=args.gpus,
         gpu_memory_gb=args.gpu_memory, batch_size=cfg.batch_size,
-        grad_accum=cfg.grad_accum, steps=cfg.steps,
+        grad_accum=grad_accum, steps=cfg.steps,
         seq_len=args.seq_len, activation_checkpointing=cfg.activation_checkpointing,
         mfu=args.mfu, peak_tflops=args.peak_tflops))
     width = max(len(label) for label, _ in rows)

@@ -37,6 +37,13 @@ class Stage1Config(BaseModel):
     batch_size: int = Field(8, ge=1, description="Examples per micro-batch (per rank)")
     grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step, summed over "
                                                  "ranks (a multiple of the rank count)")
+    batch_tokens: int | None = Field(
+        None, ge=1, description="Global batch in student positions: a step draws rounds of "
+                                "grad_accum micro-batches until the windows drawn hold at least "
+                                "this many positions, counted from their tokens and frame "
+                                "counts before the forward, so the same on any number of ranks "
+                                "(needs an adapter with a fixed downsample); None: one round, "
+                                "batch_size x grad_accum windows")
     utterances_per_example: int = Field(4, ge=1, description="Consecutive utterances per example")
     speech_prob: float = Field(0.5, ge=0.0, le=1.0,
                                description="Chance that a non-final utterance is spoken")

@@ -33,6 +33,7 @@ from .data import (
     assign_modalities,
     modality_rng,
     speech_batch,
+    spoken_ids,
 )
 from .device import precision_for
 from .distributed import World, gathered, grad_sync, local_share, wrap
@@ -57,6 +58,25 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
         positions, 1)
     row["speech_nll"] = first["nll_matched"]
     return row
+
+
+def draw_step(take: Callable[[int], list], count: Callable[[list], int], batch_size: int,
+              grad_accum: int, batch_tokens: int | None) -> tuple[list[list], int | None]:
+    """The micro-batches of one optimizer step, the same on every rank: rounds of
+    ``grad_accum`` micro-batches of ``batch_size`` windows, each round drawn with ``take(n)``,
+    until the student positions of all windows drawn (``count(picks)`` per round) reach
+    ``batch_tokens``; one round when it is None. Returns the micro-batches and their positions
+    (None without ``batch_tokens``). Nothing here depends on the number of ranks, and a whole
+    round divides among them as ``grad_accum`` does."""
+    groups, positions = [], 0
+    while True:
+        picks = take(batch_size * grad_accum)
+        groups += [picks[i:i + batch_size] for i in range(0, len(picks), batch_size)]
+        if batch_tokens is None:
+            return groups, None
+        positions += count(picks)
+        if positions >= batch_tokens:
+            return groups, positions
 
 
 def enable_activation_checkpointing(model) -> None:
@@ -104,16 +124,38 @@ class Stage1Trainer:
         self.history: list[dict[str, Any]] = []
         self.teacher_cache: TeacherCache | None = None
         self.pre_decay_checkpoint = True  # keep the weights where the decay starts (Stage II)
+        self._frames: dict[str, int] = {}  # frame count per utterance (for batch_tokens)
+        if cfg.batch_tokens is not None:
+            if getattr(model.adapter, "downsample", None) is None:
+                raise SaladError("batch_tokens needs an adapter with a fixed downsample (this "
+                                 "adapter's output length depends on its weights); unset it")
+            lengths = getattr(features, "lengths", None)  # the feature cache's headers
+            self._frames = dict(lengths()) if callable(lengths) else {}
 
     # -- one step ----------------------------------------------------------------------------
-    def _local_micro_batches(self) -> list[list[tuple[int, int]]]:
-        """This rank's share of the next global batch: ``grad_accum`` micro-batches of
-        ``batch_size`` windows, drawn the same way on every rank and split among the ranks, so
-        that the global batch, and the run, do not depend on the number of ranks."""
+    def _local_micro_batches(self) -> tuple[list[list[tuple[int, int]]], int]:
+        """This rank's share of the next global batch and the batch's number of micro-batches:
+        ``grad_accum`` micro-batches of ``batch_size`` windows (more rounds of them to reach
+        ``batch_tokens``: :func:`draw_step`), drawn the same way on every rank and split among
+        the ranks, so that the global batch, and the run, do not depend on the number of
+        ranks."""
         cfg = self.cfg
-        picks = self.sampler.take(cfg.batch_size * cfg.grad_accum)
-        groups = [picks[i:i + cfg.batch_size] for i in range(0, len(picks), cfg.batch_size)]
-        return local_share(groups, self.world)
+        groups, _ = draw_step(self.sampler.take, self._planned_positions, cfg.batch_size,
+                              cfg.grad_accum, cfg.batch_tokens)
+        return local_share(groups, self.world), len(groups)
+
+    def _planned_positions(self, picks) -> int:
+        """Student positions of the windows ``picks``, without the model: their layouts with
+        each spoken utterance taking ``ceil(frames / downsample)`` adapter positions."""
+        examples = self._examples(picks)
+        ids = spoken_ids(examples)
+        missing = [i for i in dict.fromkeys(ids) if i not in self._frames]
+        if missing:  # frame counts, read once per utterance
+            self._frames.update({i: int(f.shape[0])
+                                 for i, f in zip(missing, self.features(missing), strict=True)})
+        d = self.model.adapter.downsample
+        lengths = [-(-self._frames[i] // d) for i in ids]
+        return sum(len(lay.student_ids) for lay in self.builder.layouts(examples, lengths))
 
     def _examples(self, picks):
         examples = []
@@ -135,7 +177,7 @@ class Stage1Trainer:
         factor = set_lr(self.optimizer, self.step, cfg)
         totals: dict[str, float] = {}
         positions = 0
-        local = self._local_micro_batches()
+        local, micro_batches = self._local_micro_batches()
         for i, picks in enumerate(local):
             with grad_sync(self.net, cfg.strategy, i == len(local) - 1):
                 examples = self._examples(picks)
@@ -148,8 +190,15 @@ class Stage1Trainer:
                 out = self.loss(logits.float(), batch.targets, teacher)
                 (out["loss"] / len(local)).backward()
             for key, value in out.items():
-                totals[key] = totals.get(key, 0.0) + float(value.detach()) / cfg.grad_accum
+                totals[key] = totals.get(key, 0.0) + float(value.detach()) / micro_batches
             positions += int(batch.student_mask.sum())
+        if cfg.batch_tokens is not None:
+            planned = sum(self._planned_positions(picks) for picks in local)
+            if planned != positions:
+                raise SaladError(f"batch_tokens: the step's micro-batches hold {positions} "
+                                 f"student positions, but {planned} were counted before the "
+                                 "forward: the adapter's output length is not ceil(frames / "
+                                 "downsample); unset batch_tokens")
         keys = sorted(totals)
         summed = self.world.sum([totals[k] for k in keys] + [positions])
         totals, positions = dict(zip(keys, summed)), int(summed[-1])
@@ -161,8 +210,9 @@ class Stage1Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         self.tokens_seen += positions
+        extra = {"micro_batches": micro_batches} if cfg.batch_tokens is not None else {}
         return {**totals, "grad_norm": float(grad_norm), "lr_factor": factor,
-                "positions": positions}
+                "positions": positions, **extra}
 
     # -- evaluation and checkpoints --------------------------------------------------------
     def measure(self) -> dict[str, float]:

@@ -24,6 +24,10 @@ def check(cfg: Stage1StageConfig, ports: Mapping[str, Mapping[str, Any]]) -> Ite
         yield Problem("teacher_topk", f"teacher_topk {cfg.teacher_topk} caches the teacher as a "
                                       "top-k, but the loss reads dense teacher logits only (its "
                                       "port teacher_top_k is false); set teacher_topk: 0")
+    if cfg.batch_tokens is not None and ports.get("adapter", {}).get("downsample", 1) is None:
+        yield Problem("batch_tokens", "batch_tokens counts a step's positions before the "
+                                      "forward, but the adapter's output length depends on its "
+                                      "weights (its port downsample is null); unset batch_tokens")
 
 
 STAGE1 = StageDef(
