@@ -104,6 +104,17 @@ def test_merge_names_a_missing_shard(tmp_path):
         read_shards(tmp_path, SHARD, 2, "rerun")
 
 
+def _torchrun(size: int, args: list[str], cwd) -> subprocess.CompletedProcess:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
+           "--master-port", port, "-m", "salad.cli.main", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 @pytest.mark.slow
 def test_salad_eval_under_torchrun_matches_one_process(tmp_path, tiny_lm_dir,
                                                        salad_write_recipe):
@@ -115,21 +126,33 @@ def test_salad_eval_under_torchrun_matches_one_process(tmp_path, tiny_lm_dir,
     bench = _bench(tmp_path)
     runs = {}
     for size in (1, 2):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = str(sock.getsockname()[1])
         out, cwd = tmp_path / f"eval{size}", tmp_path / f"cwd{size}"  # caches under cwd
         cwd.mkdir()
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
-               "--master-port", port, "-m", "salad.cli.main", "eval", str(run_dir),
-               "--checkpoint", "initial", "--modes", "teacher_text", "student_text",
-               "--benchmarks", str(bench), "--limit", "all", "--no-progress", "--out",
-               str(out), "--label", "tiny"]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
-        assert result.returncode == 0, result.stderr[-3000:]
+        result = _torchrun(size, ["eval", str(run_dir), "--checkpoint", "initial", "--modes",
+                                  "teacher_text", "student_text", "--benchmarks", str(bench),
+                                  "--limit", "all", "--no-progress", "--out", str(out),
+                                  "--label", "tiny"], cwd)
         assert (out / "report.md").is_file() and result.stdout.count("results:") == 1
         assert (shard_path(out, SHARD, 1, 2).is_file()) == (size == 2)
         runs[size] = (json.loads((out / "results.json").read_text()),
                       _rows(out / "items.jsonl"))
     assert _comparable(runs[1][0]) == _comparable(runs[2][0])
     assert runs[1][1] == runs[2][1]
+
+
+@pytest.mark.slow
+def test_evaluate_stage_under_torchrun(tmp_path, tiny_lm_dir, salad_write_recipe):
+    """A launch whose first stage is evaluate: every rank waits for rank 0's run directory."""
+    bench = _bench(tmp_path)
+    recipe = salad_write_recipe({
+        "name": "shards", "output_dir": str(tmp_path / "runs"),
+        "components": tiny_components(tiny_lm_dir),
+        "stages": [{"name": "evaluate", "config": {
+            "benchmarks": [str(bench)], "modes": ["teacher_text", "student_text"],
+            "limit": None, "voices": ["flite:slt"], "progress": False}}]})
+    run_dir = tmp_path / "run"
+    result = _torchrun(2, ["run", str(recipe), "--run-dir", str(run_dir)], tmp_path)
+    assert result.stdout.count("stage evaluate: done") == 1
+    res = json.loads((run_dir / "eval" / "results.json").read_text())
+    assert res["benchmarks"][0]["modes"]["student_text"]["n"] == 7
+    assert shard_path(run_dir / "eval", SHARD, 1, 2).is_file()

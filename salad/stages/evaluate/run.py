@@ -3,12 +3,22 @@ reference in ``RUN/eval-initial/``)."""
 
 from __future__ import annotations
 
+from ...core.launch import env_world
+from ...data.shards import process_group
 from ...evaluation.config import EvalConfig
 from ...evaluation.run_models import evaluate_run, load_models, resolve_target, untrained_models
 from ...runner import RunContext
 
 
 def run(ctx: RunContext, cfg) -> None:
+    """Under ``torchrun`` every rank evaluates its share (:mod:`salad.evaluation.suite`)."""
+    world = env_world()
+    with process_group(world):
+        world.barrier()  # rank 0 has written the run directory (recipe.yaml)
+        _evaluate(ctx, cfg)
+
+
+def _evaluate(ctx: RunContext, cfg) -> None:
     run_dir, checkpoint = resolve_target(ctx.run_dir, cfg.checkpoint)
     eval_cfg = EvalConfig.model_validate(cfg.model_dump(exclude={"checkpoint",
                                                                  "untrained_reference"}))
