@@ -123,8 +123,10 @@ def test_stages_list_and_describe(capsys):
     assert "steps: int = 300  Optimizer steps" in text
     assert "train_manifest: str = required" in text
     assert "seed: the recipe's seed" in text
-    assert main(["stages", "describe", "stage2"]) == 1
-    assert "did you mean 'stage1'?" in capsys.readouterr().err
+    assert main(["stages", "describe", "stage2"]) == 0
+    assert "selection: SelectionConfig = required" in capsys.readouterr().out
+    assert main(["stages", "describe", "stage3"]) == 1
+    assert "did you mean" in capsys.readouterr().err
 
 
 def test_plugins_list_shows_kinds_with_nothing_installed():
