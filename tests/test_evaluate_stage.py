@@ -70,7 +70,7 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                 "batch_size": 2, "eval_every": 1, "checkpoint_every": 1}},
             {"name": "evaluate", "config": _eval_config(
                 tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")},
-                untrained_reference=True)}],
+                untrained_reference=True, baseline_checkpoint="step-0000002")}],
     })
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
@@ -112,6 +112,11 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
     assert untrained["checkpoint"] is None
     assert "| benchmark | untrained gap | trained gap | cascade gap | share closed |" in report
     assert "`eval-initial/report.md`" in report
+    # the baseline checkpoint on the same items, side by side with the evaluated one
+    baseline = _results(run_dir / "eval-step-0000002")
+    assert baseline["checkpoint"].endswith("step-0000002")
+    assert set(baseline["benchmarks"][0]["modes"]) == set(modes)
+    assert "| benchmark | speech: step-0000002 | speech: final |" in report
     eval_report = (run_dir / "eval" / "report.md").read_text()
     assert "<results of" not in eval_report  # the report names the results file it read
     assert "| results.json | ../stage1/checkpoints/final |" in eval_report

@@ -109,10 +109,11 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
                       encoder=validated.build("encoder") if speech else None)
 
 
-def untrained_models(validated, models: EvalModels) -> EvalModels:
-    """``models`` with the recipe's untrained student and adapter in place of the speech LM
-    (teacher and encoder shared)."""
-    model, weights = load_speech_lm(validated, None)
+def swap_speech_lm(validated, models: EvalModels, checkpoint: Path | None = None
+                     ) -> EvalModels:
+    """``models`` with the recipe's untrained student and adapter (or those of ``checkpoint``)
+    in place of the speech LM (teacher and encoder shared)."""
+    model, weights = load_speech_lm(validated, checkpoint)
     return EvalModels(teacher=models.teacher, teacher_id=models.teacher_id, speech_lm=model,
                       student_id=_student_id(validated, weights), encoder=models.encoder)
 

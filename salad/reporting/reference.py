@@ -67,3 +67,25 @@ def reference_summary(trained: RunResults, untrained: RunResults) -> list[str]:
                 f"{fmt(gaps[1], signed=True)}.")
     doc = Document("", [Section("", [Paragraph(text), reference_table(trained, untrained)])])
     return to_markdown(doc, figures=False).splitlines()[4:]
+
+
+def before_after_table(before: RunResults, after: RunResults, before_label: str,
+                       after_label: str) -> list[str]:
+    """Markdown lines: per benchmark the student's speech (main voice) and text scores and the
+    speech gap of two checkpoints evaluated on the same items (e.g. Stage I and Stage II)."""
+    speech = speech_mode(after.main_voice)
+    header = ["benchmark", f"speech: {before_label}", f"speech: {after_label}",
+              f"text: {before_label}", f"text: {after_label}", f"gap: {before_label}",
+              f"gap: {after_label}"]
+    rows = []
+    for name in after.benchmark_names():
+        rows.append([name, *(fmt(r.score(name, speech)) for r in (before, after)),
+                     *(fmt(r.score(name, "student_text")) for r in (before, after)),
+                     *(fmt_gap(*r.gap(name, speech)) for r in (before, after))])
+    pooled = [r.pooled_gap(speech) for r in (before, after)]
+    rows.append([f"all items ({pooled[1][3]})", "", "", "", "",
+                 *(fmt_gap(*g[:3]) for g in pooled)])
+    caption = (f"student scores ({after.metric}) as speech ({after.main_voice}) and as text; "
+               "gap = teacher text - student speech with its paired bootstrap 95% interval")
+    doc = Document("", [Section("", [Table(header, rows, caption)])])
+    return to_markdown(doc, figures=False).splitlines()[4:]

@@ -41,6 +41,10 @@ class EvaluateStageConfig(EvalConfig):
                                                  "stage2/final); 'initial': the untrained "
                                                  "student, also used when the run has no Stage I "
                                                  "checkpoints")
+    baseline_checkpoint: str | None = Field(
+        None, description="Also evaluate this checkpoint (e.g. 'final', Stage I's, when "
+                          "`checkpoint` is stage2/final) on the same items into "
+                          "eval-<name>/, and put both side by side in the run's report")
     untrained_reference: bool = Field(
         False, description="Also score the untrained student (the recipe's student and adapter "
                            "before training) on speech in the main voice, into eval-initial/, "
