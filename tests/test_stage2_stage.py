@@ -87,6 +87,7 @@ def test_stage2_selects_synthesizes_trains_and_resumes(tmp_path, tiny_lm_dir, sa
     for row in table:  # every cluster was probed before and after, with content controls
         assert row["M_before"] >= 0 and row["M_after"] >= 0 and row["ci95"][0] <= row["M_before"]
         assert row["M_mismatched"] is not None
+    assert sum(r["natural_share"] for r in table) == pytest.approx(1.0)
     selection = json.loads((out / "selection.json").read_text())
     assert selection["texts"] == 4 and len(set(selection["ids"])) == 4
     probe_ids = {json.loads(line)["id"] for line in (out / "texts" / "probe.jsonl").open()}

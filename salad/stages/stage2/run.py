@@ -94,10 +94,13 @@ def run(ctx: RunContext, cfg) -> None:
     # -- clusters of the pool --------------------------------------------------------------
     records, skipped = read_pool(cfg.pool)
     records = records[:cfg.pool_limit] if cfg.pool_limit else records
-    clusters = cluster_pool(records, v.build("embedder"), v.build("clustering"),
-                            out / "clusters", skipped=skipped)
+    embedder, backend = v.build("embedder"), v.build("clustering")
+    clusters = cluster_pool(records, embedder, backend, out / "clusters", skipped=skipped)
     labels = np.asarray(clusters.result.labels, dtype=np.int64)
     k = len(clusters.rows)
+    natural_texts = [u.text for u in read_utterances(cfg.train_manifest)[0]]
+    narrow = np.bincount(backend.predict(embedder.embed(natural_texts)), minlength=k) / max(
+        len(natural_texts), 1)  # where the natural (Stage I) speech's texts fall
     ctx.note(f"- pool `{cfg.pool}`: {clusters.summary()}")
     eligible = np.array([i for i, r in enumerate(records) if halvable(r.text, cfg.halves_words)],
                         dtype=np.int64)
@@ -205,10 +208,11 @@ def run(ctx: RunContext, cfg) -> None:
     result = trainer.run(initial=reference[cfg.resume_from])
     after = score()
     _report(ctx, cfg, clusters.rows, before, after, selection, error_rates, reference,
-            result["history"][-1], held)
+            result["history"][-1], held, narrow)
 
 
-def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, final, held):
+def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, final, held,
+            narrow):
     out = ctx.stage_dir()
     summary = selection.summary()
     share = {c["cluster"]: c["budget_share"] for c in summary["clusters"]}
@@ -217,12 +221,15 @@ def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, fi
         ci95={r["cluster"]: r["ci95"] for r in before["rows"]},
         M_mismatched={r["cluster"]: r.get("m_mismatched") for r in before["rows"]},
         M_after={r["cluster"]: r["mean"] for r in after["rows"]},
-        cer=error_rates, budget_share=share)
+        cer=error_rates, budget_share=share,
+        natural_share={c: float(x) for c, x in enumerate(narrow)})
     write_cluster_table(out / "clusters.json", table)
     order = sorted(table, key=lambda r: -(r["budget_share"] or 0.0))
-    columns = ["M_before", "ci95", "M_mismatched", "M_after", "cer", "budget_share"]
+    columns = ["M_before", "ci95", "M_mismatched", "M_after", "cer", "budget_share",
+               "natural_share"]
     ctx.note("\nClusters by share of the synthesis budget (M: the "
-             f"{cfg.scorer_kind} misalignment, nats/token):\n")
+             f"{cfg.scorer_kind} misalignment, nats/token; natural_share: the share of Stage "
+             "I's natural speech texts nearest the cluster's centroid):\n")
     ctx.note(format_cluster_table(order, columns))
     plot_clusters(table, out / "clusters.png")
     ctx.note("![clusters](stage2/clusters.png)\n")
