@@ -206,7 +206,7 @@ def run(ctx: RunContext, cfg) -> None:
     if latest_checkpoint(out / "checkpoints") is None:
         load_checkpoint(start, model, trainer.optimizer)  # Stage I's state at the decay start
     result = trainer.run(initial=reference[cfg.resume_from])
-    after = score()
+    after = score() if cfg.probe_after else {"rows": [], "overall": None}
     _report(ctx, cfg, clusters.rows, before, after, selection, error_rates, reference,
             result["history"][-1], held, narrow)
 

@@ -64,6 +64,8 @@ class Stage2StageConfig(Stage1Config):
                                          "synthetic ones repeated to reach it); None: all of "
                                          "both once")
     resume_from: str = Field("pre-decay", description="Stage I checkpoint to continue from")
+    probe_after: bool = Field(True, description="Probe the clusters again after training (M "
+                                                "after Stage II per cluster, in the report)")
     workers: int = Field(2, ge=1, description="Synthesis worker processes")
     audio_cache: str = Field(".cache/salad/tts", description="Synthesized audio cache")
     warmup_steps: int = Field(0, ge=0)
