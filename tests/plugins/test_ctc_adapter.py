@@ -274,3 +274,12 @@ def test_the_memo_is_bounded_and_not_copied(tiny_lm):
     assert len(memo._memo) == 2
     twin = copy.deepcopy(memo)
     assert len(twin._memo) == 0 and len(memo._memo) == 2
+
+
+def test_an_utterance_repeated_in_a_batch_is_decoded_once(tiny_lm):
+    memo, plain = _memo_pair(tiny_lm("student_lm"))
+    runs = _head_runs(memo)
+    frames, lengths = _batch(1, [40, 23])
+    twice = (torch.cat([frames, frames]), torch.cat([lengths, lengths]))
+    assert memo.transcribe(*twice) == plain.transcribe(*twice)
+    assert runs == [2] and len(memo._memo) == 2

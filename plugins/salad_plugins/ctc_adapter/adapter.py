@@ -185,24 +185,29 @@ class CTCAdapter(nn.Module):
             settings = self._decode_settings()
             keys = [(settings, d) for d in frames_digests(frames, lengths)]
             words = [self._memo.get(k) for k in keys]
-            missing = [i for i, w in enumerate(words) if w is None]
+            first: dict = {}  # each unknown utterance is decoded once, even if repeated
+            for i, w in enumerate(words):
+                if w is None:
+                    first.setdefault(keys[i], i)
+            todo = list(first.values())
             hidden = None
             if need_hidden:
                 logits, steps, hidden = self.head(frames, lengths)
-                if missing:
-                    index = torch.tensor(missing, device=logits.device)
+                if todo:
+                    index = torch.tensor(todo, device=logits.device)
                     decoded = self._words(logits[index], steps[index])
-            elif missing:
-                index = torch.tensor(missing)
+            elif todo:
+                index = torch.tensor(todo)
                 sub_lengths = lengths[index.to(lengths.device)]
                 width = max(1, int(sub_lengths.max()))
                 logits, steps, _ = self.head(frames[index.to(frames.device), :width], sub_lengths)
                 decoded = self._words(logits, steps)
-            if missing:
+            if todo:
                 watch_optimizer_steps(self)
-                for i, w in zip(missing, decoded):
-                    words[i] = w
-                    self._memo.put(keys[i], w)
+                found = {keys[i]: w for i, w in zip(todo, decoded)}
+                for key, w in found.items():
+                    self._memo.put(key, w)
+                words = [w if w is not None else found[k] for w, k in zip(words, keys)]
             return words, hidden
 
     @torch.no_grad()
