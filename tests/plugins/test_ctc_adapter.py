@@ -211,7 +211,9 @@ def test_memoized_words_give_the_same_outputs_as_decoding_every_time(tiny_lm, re
     assert runs == ([3, 3, 3] if residual else [3, 2])
 
 
-def test_the_memo_is_emptied_when_the_heads_weights_change(tiny_lm):
+def test_the_memo_is_emptied_when_the_heads_weights_change(tiny_lm, tmp_path):
+    from salad.training.checkpoint import load_adapter, save_adapter
+
     memo, plain = _memo_pair(tiny_lm("student_lm"))
     memo.eval()
     plain.eval()
@@ -240,6 +242,14 @@ def test_the_memo_is_emptied_when_the_heads_weights_change(tiny_lm):
     memo.head.classifier.bias = torch.nn.Parameter(torch.randn(len(memo.alphabet)) * 5)
     plain.load_state_dict(memo.state_dict())
     assert agrees()
+    # the align stage's output, loaded as Stage I does
+    torch.manual_seed(7)
+    aligned = CTCAdapter(CTCAdapterConfig(**memo.config.model_dump()))
+    save_adapter(tmp_path / "adapter.safetensors", aligned)
+    before = memo.transcribe(frames, lengths)
+    for a in (memo, plain):
+        load_adapter(tmp_path / "adapter.safetensors", a)
+    assert agrees() and memo.transcribe(frames, lengths) != before
 
 
 def test_training_mode_uses_the_memo_only_for_a_head_without_dropout(tiny_lm):

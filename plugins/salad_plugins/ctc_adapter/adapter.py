@@ -150,11 +150,13 @@ class CTCAdapter(nn.Module):
     @contextmanager
     def _head_mode(self, without_dropout: bool):
         if without_dropout and self.head.training:
+            modes = [(m, m.training) for m in self.head.modules()]
             self.head.eval()
             try:
                 yield
             finally:
-                self.head.train()
+                for m, mode in modes:
+                    m.training = mode
         else:
             yield
 

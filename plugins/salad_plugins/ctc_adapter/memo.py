@@ -16,7 +16,9 @@ costs tens of milliseconds per utterance in Python, every forward.
 
 Only an in-place change through ``param.data`` (which has its own version counter) escapes
 both; :meth:`CTCAdapter.clear_spelling_cache` is there for such code (none in SALAD does it
-to the head).
+to the head). The checks err on the side of emptying: a head whose parameters are gathered
+anew before each forward (FSDP) may find its memo emptied every step, which costs the decoding
+the memo would have saved but never returns stale words.
 """
 from __future__ import annotations
 
