@@ -1,4 +1,4 @@
-"""Stage I's held-out reading metrics twice in a row: the CTC adapter's memo of decoded words.
+"""Stage I's held-out reading metrics, again and again: the CTC adapter's memo of decoded words.
 
     python bench/reading_memo.py [--recipe recipes/mini/mini.yaml] [--limit 50] \
         [--adapter RUN/align/adapter.safetensors]
@@ -8,9 +8,10 @@ first call decodes each spoken first half once (the recipe's decoder: beam searc
 character LM) and reads the lexicon and character LM; the second runs with the adapter's memo
 emptied first (every half decoded again, as before the memo); the third finds every transcript
 in the memo, so it costs the LM forward passes only. Prints the seconds of each call, the
-memo's hits and misses, and whether the calls gave the same metrics; then the adapter alone on the same halves: seconds per
-utterance with the memo emptied first (head and decoding) and with the memo filled. ``--adapter``: an aligned head (the align stage's output);
-without it the head is random. Needs the miniature data (`salad data prepare-mini`).
+memo's hits and misses, and whether the calls gave the same metrics; then the adapter alone
+on the same halves: milliseconds per utterance with the memo emptied first (head and
+decoding) and with the memo filled. ``--adapter``: an aligned head (the align stage's
+output); without it the head is random. Needs the miniature data (`salad data prepare-mini`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def main() -> None:
     v = validate_recipe(args.recipe)
     cfg = next(c for spec, c in v.stage_configs if spec.name == "stage1")
     held = cfg.heldout[0]
-    rows = [json.loads(line) for line in Path(held.speech).open()][: args.limit]
+    rows = [json.loads(line) for line in Path(held.speech).read_text().splitlines()][: args.limit]
     sub = Path(tempfile.mkdtemp()) / "halves.jsonl"
     sub.write_text("".join(json.dumps(r) + "\n" for r in rows))
     encoder = v.build("encoder")

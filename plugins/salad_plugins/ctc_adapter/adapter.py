@@ -138,7 +138,7 @@ class CTCAdapter(nn.Module):
         fix = self._language()[0].correct
         return [tuple((fix(w), first, end) for w, first, end in item) for item in spans]
 
-    # -- the head's runs and the memo of decoded words ----------------------------------------------
+    # -- the head's runs and the memo of decoded words -----------------------------------------
     def head_without_dropout(self) -> bool:
         """Whether :meth:`forward` runs the head without dropout: in eval mode, or when the
         head is frozen (no parameter of it trains) and ``frozen_head_eval`` is set."""
