@@ -165,3 +165,131 @@ def test_beam_decoder_needs_texts_for_its_language_model(tmp_path):
     # the beam keeps the acoustics' letters here; the lexicon then fixes both words
     assert adapter.transcribe(torch.zeros(1, 2 * len(path), 12), torch.tensor([32])) == [
         "still here"]
+
+
+# -- the memo of decoded words --------------------------------------------------------------------
+def _memo_pair(lm, **config):
+    """Two adapters with the same head: one memoizes its decoded words, one decodes each time."""
+    cfg = {**TINY, "output_dim": lm.hidden_size, "dropout": 0.3, **config}
+    torch.manual_seed(0)
+    memo = CTCAdapter(CTCAdapterConfig(**cfg))
+    plain = CTCAdapter(CTCAdapterConfig(**{**cfg, "cache_size": 0}))
+    plain.load_state_dict(memo.state_dict())
+    for a in (memo, plain):
+        a.bind_lm(lm)
+    return memo, plain
+
+
+def _batch(seed: int, lengths: list[int]):
+    g = torch.Generator().manual_seed(seed)
+    frames = torch.randn(len(lengths), max(lengths), 12, generator=g) * 3
+    for i, n in enumerate(lengths):
+        frames[i, n:] = 0
+    return frames, torch.tensor(lengths)
+
+
+def _head_runs(adapter) -> list[int]:
+    runs = []
+    adapter.head.register_forward_hook(lambda m, args, out: runs.append(int(args[0].shape[0])))
+    return runs
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_memoized_words_give_the_same_outputs_as_decoding_every_time(tiny_lm, residual):
+    memo, plain = _memo_pair(tiny_lm("student_lm"), residual=residual)
+    runs = _head_runs(memo)
+    first = _batch(1, [40, 23, 31])
+    new, _ = _batch(2, [31, 17])
+    mixed = (torch.cat([first[0][1:2, :31], new]), torch.tensor([23, 31, 17]))  # 1 known item
+    for frames, lengths in (first, first, mixed):
+        out, n = memo(frames, lengths)
+        ref, ref_n = plain(frames, lengths)
+        assert torch.equal(n, ref_n) and torch.equal(out, ref)
+        assert memo.transcribe(frames, lengths) == plain.transcribe(frames, lengths)
+    assert memo._memo.hits > 0 and len(memo._memo) == 5
+    # without the residual a batch of known items skips the head; the new ones run alone
+    assert runs == ([3, 3, 3] if residual else [3, 2])
+
+
+def test_the_memo_is_emptied_when_the_heads_weights_change(tiny_lm, tmp_path):
+    from salad.training.checkpoint import load_adapter, save_adapter
+
+    memo, plain = _memo_pair(tiny_lm("student_lm"))
+    memo.eval()
+    plain.eval()
+    frames, lengths = _batch(1, [40, 23, 31])
+
+    def agrees() -> bool:
+        return memo.transcribe(frames, lengths) == plain.transcribe(frames, lengths)
+
+    assert agrees() and len(memo._memo) == 3
+    before = memo.transcribe(frames, lengths)
+    torch.manual_seed(5)  # another head, loaded by load_state_dict (in-place copies)
+    other = CTCAdapter(CTCAdapterConfig(**memo.config.model_dump())).state_dict()
+    for a in (memo, plain):
+        a.load_state_dict(other)
+    assert agrees() and memo.transcribe(frames, lengths) != before
+    # a fused optimizer step (no version bump: the optimizer-step hook empties the memo)
+    for fused in (True, False):
+        memo.head.requires_grad_(True)
+        opt = torch.optim.AdamW(memo.head_parameters(), lr=0.5, fused=fused or None)
+        memo.ctc_loss(frames, lengths, ["ab c", "ba", "c ab"]).backward()
+        opt.step()
+        assert len(memo._memo) == 0
+        plain.load_state_dict(memo.state_dict())
+        assert agrees()
+    # a replaced parameter
+    memo.head.classifier.bias = torch.nn.Parameter(torch.randn(len(memo.alphabet)) * 5)
+    plain.load_state_dict(memo.state_dict())
+    assert agrees()
+    # the align stage's output, loaded as Stage I does
+    torch.manual_seed(7)
+    aligned = CTCAdapter(CTCAdapterConfig(**memo.config.model_dump()))
+    save_adapter(tmp_path / "adapter.safetensors", aligned)
+    before = memo.transcribe(frames, lengths)
+    for a in (memo, plain):
+        load_adapter(tmp_path / "adapter.safetensors", a)
+    assert agrees() and memo.transcribe(frames, lengths) != before
+
+
+def test_training_mode_uses_the_memo_only_for_a_head_without_dropout(tiny_lm):
+    lm = tiny_lm("student_lm")
+    frames, lengths = _batch(1, [40, 23])
+    noisy, _ = _memo_pair(lm, frozen_head_eval=False)
+    noisy.train()
+    modes = []
+    noisy.head.register_forward_hook(lambda m, a, o: modes.append(m.training))
+    for _ in range(2):
+        noisy(frames, lengths)
+    assert modes == [True, True] and len(noisy._memo) == 0 and noisy._memo.hits == 0
+    frozen, _ = _memo_pair(lm)  # frozen_head_eval (the default): the frozen head runs in eval
+    frozen.train()
+    modes = []
+    frozen.head.register_forward_hook(lambda m, a, o: modes.append(m.training))
+    for _ in range(2):
+        frozen(frames, lengths)
+    assert modes == [False] and frozen._memo.hits == 2 and frozen.head.training
+    frozen.head.requires_grad_(True)  # a head that trains keeps its dropout
+    assert not frozen.head_without_dropout()
+    frozen(frames, lengths)
+    assert modes == [False, True]
+
+
+def test_the_memo_is_bounded_and_not_copied(tiny_lm):
+    import copy
+
+    memo, _ = _memo_pair(tiny_lm("student_lm"), cache_size=2)
+    memo.eval()
+    memo.transcribe(*_batch(1, [40, 23, 31]))
+    assert len(memo._memo) == 2
+    twin = copy.deepcopy(memo)
+    assert len(twin._memo) == 0 and len(memo._memo) == 2
+
+
+def test_an_utterance_repeated_in_a_batch_is_decoded_once(tiny_lm):
+    memo, plain = _memo_pair(tiny_lm("student_lm"))
+    runs = _head_runs(memo)
+    frames, lengths = _batch(1, [40, 23])
+    twice = (torch.cat([frames, frames]), torch.cat([lengths, lengths]))
+    assert memo.transcribe(*twice) == plain.transcribe(*twice)
+    assert runs == [2] and len(memo._memo) == 2

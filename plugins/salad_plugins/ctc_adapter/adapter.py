@@ -9,8 +9,15 @@ words the optional lexicon does not know are snapped to their nearest known word
 zero-initialised projection of the mean head state over each token's steps, added to the
 token's embedding (off by default, see docs/reading.md). The adapter is bound to the student
 LM (:meth:`bind_lm`), whose tokenizer and input embeddings it uses; it holds no copy of them.
+
+A head that runs without dropout (eval mode, or a frozen head with ``frozen_head_eval``) spells
+an utterance the same way every time, so its decoded words are memoized per utterance
+(:mod:`.memo`: keyed by the content of the frames, emptied when the head's weights change);
+with every item of a batch known and no residual, the head does not run at all.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +26,9 @@ from torch import nn
 from .decode import beam_spelling
 from .head import Alphabet, CTCHead, Spelling, greedy_spellings, spec_augment
 from .hooks import CTCAdapterConfig
+from .memo import WeightsWatch, WordMemo, frames_digests, watch_optimizer_steps
+
+Words = tuple[tuple[str, int, int], ...]
 
 
 def word_spans(spelling: Spelling) -> list[tuple[str, int, int]]:
@@ -57,7 +67,17 @@ class CTCAdapter(nn.Module):
         self._lm = None
         self._lexicon = None
         self._char_lm = None
+        self._memo = WordMemo(config.cache_size)
+        self._weights = WeightsWatch()
         self.head.requires_grad_(config.train_head)
+
+    def __getstate__(self):
+        """Copies and pickles start with an empty memo (it refers to this head's weights)."""
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        state = dict(state)
+        state["_memo"] = WordMemo(self.config.cache_size)
+        state["_weights"] = WeightsWatch()
+        return state
 
     # -- binding ------------------------------------------------------------------------------
     def bind_lm(self, lm) -> None:
@@ -110,27 +130,100 @@ class CTCAdapter(nn.Module):
         return [beam_spelling(logp[i, :n], self.alphabet, lm, c.beam_width, c.lm_weight,
                               c.char_bonus) for i, n in enumerate(steps.tolist())]
 
-    def _words(self, logits: torch.Tensor, steps: torch.Tensor) -> list[list[tuple[str, int, int]]]:
+    def _words(self, logits: torch.Tensor, steps: torch.Tensor) -> list[Words]:
         """Per item, the words of the spelling (lexicon-corrected) and their steps."""
         spans = [word_spans(s) for s in self.spell(logits, steps)]
         if not (self.config.texts and self.config.lexicon):
-            return spans
+            return [tuple(item) for item in spans]
         fix = self._language()[0].correct
-        return [[(fix(w), first, end) for w, first, end in item] for item in spans]
+        return [tuple((fix(w), first, end) for w, first, end in item) for item in spans]
+
+    # -- the head's runs and the memo of decoded words -----------------------------------------
+    def head_without_dropout(self) -> bool:
+        """Whether :meth:`forward` runs the head without dropout: in eval mode, or when the
+        head is frozen (no parameter of it trains) and ``frozen_head_eval`` is set."""
+        if not self.head.training:
+            return True
+        return self.config.frozen_head_eval and not any(
+            p.requires_grad for p in self.head.parameters())
+
+    @contextmanager
+    def _head_mode(self, without_dropout: bool):
+        if without_dropout and self.head.training:
+            modes = [(m, m.training) for m in self.head.modules()]
+            self.head.eval()
+            try:
+                yield
+            finally:
+                for m, mode in modes:
+                    m.training = mode
+        else:
+            yield
+
+    def clear_spelling_cache(self) -> None:
+        """Forget every memoized transcript (for code that edits the head's weights through
+        ``param.data``, which the memo cannot see)."""
+        self._memo.clear()
+        self._weights.reset()
+
+    def _decode_settings(self) -> tuple:
+        c = self.config
+        return (c.alphabet, c.decoder, c.lexicon, tuple(c.texts), c.beam_width, c.lm_order,
+                c.lm_weight, c.char_bonus)
+
+    def _decoded(self, frames: torch.Tensor, lengths: torch.Tensor, need_hidden: bool
+                 ) -> tuple[list[Words], torch.Tensor | None]:
+        """Per item, its decoded words, and the head's hidden states of the whole batch when
+        ``need_hidden`` (else possibly ``None``). Words come from the memo when the head runs
+        without dropout; the head then runs on the items the memo lacks only (or on all of
+        them, when the hidden states are needed)."""
+        without_dropout = self.head_without_dropout()
+        with self._head_mode(without_dropout):
+            if not (without_dropout and self.config.cache_size > 0):
+                logits, steps, hidden = self.head(frames, lengths)
+                return self._words(logits, steps), hidden
+            if self._weights.changed(self.head):
+                self._memo.clear()
+            settings = self._decode_settings()
+            keys = [(settings, d) for d in frames_digests(frames, lengths)]
+            words = [self._memo.get(k) for k in keys]
+            first: dict = {}  # each unknown utterance is decoded once, even if repeated
+            for i, w in enumerate(words):
+                if w is None:
+                    first.setdefault(keys[i], i)
+            todo = list(first.values())
+            hidden = None
+            if need_hidden:
+                logits, steps, hidden = self.head(frames, lengths)
+                if todo:
+                    index = torch.tensor(todo, device=logits.device)
+                    decoded = self._words(logits[index], steps[index])
+            elif todo:
+                index = torch.tensor(todo)
+                sub_lengths = lengths[index.to(lengths.device)]
+                width = max(1, int(sub_lengths.max()))
+                logits, steps, _ = self.head(frames[index.to(frames.device), :width], sub_lengths)
+                decoded = self._words(logits, steps)
+            if todo:
+                watch_optimizer_steps(self)
+                found = {keys[i]: w for i, w in zip(todo, decoded)}
+                for key, w in found.items():
+                    self._memo.put(key, w)
+                words = [w if w is not None else found[k] for w, k in zip(words, keys)]
+            return words, hidden
 
     @torch.no_grad()
     def transcribe(self, frames: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         """What the LM reads, as text: the (corrected) words of the decoder's spelling."""
-        logits, steps, _ = self.head(frames, lengths)
-        return [" ".join(w for w, _, _ in item) for item in self._words(logits, steps)]
+        words, _ = self._decoded(frames, lengths, need_hidden=False)
+        return [" ".join(w for w, _, _ in item) for item in words]
 
     # -- the LM's inputs --------------------------------------------------------------------------
     def forward(self, frames: torch.Tensor, lengths: torch.Tensor):
         if self._lm is None:
             raise RuntimeError("CTCAdapter is not bound to an LM: call bind_lm(student) first "
                                "(SpeechLM does this)")
-        logits, steps, hidden = self.head(frames, lengths)
-        words = self._words(logits, steps)
+        words, hidden = self._decoded(frames, lengths, need_hidden=self.residual is not None)
         flat = [(w if j == 0 else " " + w) for item in words for j, (w, _, _) in enumerate(item)]
         pieces = iter(self._lm.tokenize(flat) if flat else [])
         tokens, spans = [], []

@@ -50,6 +50,18 @@ class CTCAdapterConfig(BaseModel):
                                               "learned a content-free prompt (docs/reading.md)")
     train_head: bool = Field(False, description="Let Stage I update the CTC head too (only "
                                                 "through the residual; the spelling is argmax)")
+    frozen_head_eval: bool = Field(
+        True, description="Run a frozen head (no parameter of it trains) without dropout in "
+                          "training too: its spelling is the decoding of fixed weights, and "
+                          "dropout there only adds transcript noise. A head that runs without "
+                          "dropout spells an utterance the same way every time, so its words "
+                          "can be reused (`cache_size`)")
+    cache_size: int = Field(
+        16384, ge=0, description="Decoded words kept in memory (least recently used dropped) "
+                                 "per utterance, keyed by the content of its frames, for heads "
+                                 "that run without dropout (eval mode, or `frozen_head_eval`); "
+                                 "a change of the head's weights empties it. 0: decode every "
+                                 "forward")
 
     @model_validator(mode="after")
     def _checks(self):
