@@ -164,15 +164,15 @@ class _Writer:
         self.summary.seconds += duration
 
     def _audio(self, utt: Utterance) -> tuple[Path, float, int]:
-        got = utt.audio()
-        if isinstance(got, (str, Path)):  # a whole file: referenced, not copied
-            path = Path(got).resolve()
-            duration, rate = _file_info(path)
-            return path, duration, rate
         path = self.audio_dir / audio_file_name(utt.id)
         if path.is_file():  # written by an earlier, killed run (writes are atomic)
             duration, rate = _file_info(path)
             return path, duration, rate
+        got = utt.audio()
+        if isinstance(got, (str, Path)):  # a whole file: referenced, not copied
+            whole = Path(got).resolve()
+            duration, rate = _file_info(whole)
+            return whole, duration, rate
         samples, rate = got
         samples = to_mono_float32(samples)
         if samples.size == 0:
