@@ -113,3 +113,12 @@ def test_config_show_resolved_expands_defaults():
     assert out.returncode == 0, out.stderr
     assert "seed: 7" in out.stdout
     assert "hidden_dim: 1024" in out.stdout  # a default filled in
+
+
+def test_stage2_refuses_a_distributed_strategy():
+    """stage2 runs without torchrun: a paper recipe asking it for fsdp fails at validation,
+    not after Stage I."""
+    with pytest.raises(RecipeError) as info:
+        validate_recipe(REPO / "recipes/mini/mini.yaml", ["stages.3.config.strategy=fsdp"])
+    assert {p.loc for p in info.value.problems} == {"stages.3.config.strategy"}
+    assert "strategy: none" in str(info.value)

@@ -1,4 +1,4 @@
-"""``salad data prepare-mini | synthesize | features | corpus | cluster``."""
+"""``salad data prepare-mini | synthesize | features | corpus | cluster | import-speech``."""
 
 from __future__ import annotations
 
@@ -59,7 +59,51 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clustering-config", default="{}",
                    help='JSON object: the backend\'s config, e.g. \'{"n_clusters": 128}\'')
     p.set_defaults(handler=cmd_cluster)
+    _add_import_speech(dsub)
     data.set_defaults(handler=lambda args: data.print_help() or 2)
+
+
+def _add_import_speech(dsub) -> None:
+    imp = dsub.add_parser("import-speech", help="natural speech (lhotse cuts, Hugging Face "
+                          "datasets) -> a speech manifest (resumable)")
+    isub = imp.add_subparsers(dest="import_format", metavar="FORMAT")
+
+    def common(p):
+        p.add_argument("output", help="speech manifest to write (JSONL; appended, resumable)")
+        p.add_argument("--source", help="source name: the `source` field and the prefix of "
+                       "each `domains` value (<source>:<recording>)")
+        p.add_argument("--audio-dir", help="folder for audio that is not a whole file "
+                       "(default: <output name>_audio beside the manifest)")
+        p.add_argument("--sample-rate", type=int, default=16000,
+                       help="rate of the audio files written (0: keep the source's)")
+        p.add_argument("--retry-failed", action="store_true",
+                       help="try the rows of the failures file again")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        p.set_defaults(handler=cmd_import_speech)
+
+    p = isub.add_parser("lhotse", help="a lhotse cut manifest (e.g. LibriHeavy's "
+                        "*.jsonl.gz): one utterance per supervision")
+    p.add_argument("cuts", help="lhotse cut manifest")
+    common(p)
+    p.add_argument("--text-key", default="text", help="the supervision's text field, dotted "
+                   "(e.g. custom.texts.0)")
+    p.add_argument("--audio-root", help="prefix for the recordings' relative paths")
+
+    p = isub.add_parser("hf", help="a Hugging Face dataset (save_to_disk folder, data folder "
+                        "or hub id; e.g. Emilia-YODAS-en): one utterance per row")
+    p.add_argument("dataset", help="dataset folder or hub id")
+    common(p)
+    p.add_argument("--split", default="train")
+    p.add_argument("--audio-column", default="audio", help="audio: path, {path, bytes} or "
+                   "{array, sampling_rate} (dotted for nested columns)")
+    p.add_argument("--text-column", default="text", help="transcript (e.g. json.text)")
+    p.add_argument("--speaker-column", default="speaker", help="speaker ('' for none)")
+    p.add_argument("--id-column", default="id", help="utterance id ('' for none: "
+                   "<source>:<row>)")
+    p.add_argument("--recording-column", default="", help="recording whose rows are "
+                   "consecutive text (default: the speaker, else the whole dataset)")
+    p.add_argument("--streaming", action="store_true", help="stream a hub dataset")
+    imp.set_defaults(handler=lambda args: imp.print_help() or 2)
 
 
 def cmd_prepare_mini(args) -> int:
@@ -156,4 +200,26 @@ def cmd_cluster(args) -> int:
     backend = host.registry("clustering").build(args.clustering, clustering_config)
     pool = cluster_pool(records, embedder, backend, args.out_dir, skipped=skipped)
     print(f"{pool.summary()} -> {args.out_dir}")
+    return 0
+
+
+def cmd_import_speech(args) -> int:
+    from ..data.speech_sources import import_hf, import_lhotse
+
+    common = {"audio_dir": args.audio_dir, "sample_rate": args.sample_rate or None,
+              "retry_failed": args.retry_failed, "progress": not args.no_progress}
+    if args.import_format == "lhotse":
+        summary = import_lhotse(args.cuts, args.output, source=args.source or "lhotse",
+                                text_key=args.text_key, audio_root=args.audio_root, **common)
+    else:
+        summary = import_hf(args.dataset, args.output, split=args.split,
+                            audio_column=args.audio_column, text_column=args.text_column,
+                            speaker_column=args.speaker_column or None,
+                            id_column=args.id_column or None,
+                            recording_column=args.recording_column or None,
+                            source=args.source or "hf", streaming=args.streaming, **common)
+    print(summary.format())
+    if summary.written + summary.done_before == 0 and summary.failed + summary.failed_before:
+        print(f"error: every row failed (listed in {summary.failures})", file=sys.stderr)
+        return 1
     return 0

@@ -79,6 +79,10 @@ class Stage2StageConfig(Stage1Config):
 
 
 def check(cfg: Stage2StageConfig, ports: Mapping[str, Mapping[str, Any]]) -> Iterator[Problem]:
+    if cfg.strategy != "none":
+        yield Problem("strategy", f"stage2 runs in one process (without torchrun), so its "
+                                  f"training cannot use strategy {cfg.strategy!r}: set "
+                                  "strategy: none (docs/cluster.md)")
     voices = ports.get("tts", {}).get("voices")
     if voices and cfg.voice not in voices:
         yield Problem("voice", f"voice {cfg.voice!r} is not one of the tts component's voices "
