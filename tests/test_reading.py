@@ -89,6 +89,10 @@ def test_load_halves_recovers_the_second_half_from_the_full_text(tmp_path):
     assert [(h.first, h.rest) for h in halves.items][0] == ("w0 x y", "z one two")
     assert halves.mismatch == [1, 0, 1]
     assert len(load_halves("set", speech, texts, {"h0": 5, "h1": 7}).items) == 2  # h2: no frames
+    rows = speech.read_text().splitlines()  # rows in another order: the same set
+    speech.write_text("\n".join(rows[::-1]) + "\n")
+    again = load_halves("set", speech, texts, {"h0": 5, "h1": 7, "h2": 9})
+    assert again.items == halves.items and again.mismatch == halves.mismatch
 
 
 def test_reading_metrics_score_the_second_half_after_each_prefix(tiny_lm):

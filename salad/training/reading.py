@@ -82,8 +82,8 @@ def load_halves(name: str, speech_manifest: str | Path, texts_manifest: str | Pa
     """Halves whose spoken first halves are in ``speech_manifest`` (``text_id`` names the
     halved text of ``texts_manifest``) and have encoder frames."""
     full = {r.id: r.text for r in read_text_manifest(texts_manifest) if isinstance(r, TextRecord)}
-    items = []
-    for rec in read_speech_manifest(speech_manifest).records:
+    items = []  # in id order: the manifest's row order (synthesis: as workers finish) is not kept
+    for rec in sorted(read_speech_manifest(speech_manifest).records, key=lambda r: r.id):
         source = full.get(rec.text_id.removesuffix(HALF_SUFFIX))
         if source is None or rec.id not in frame_lengths:
             continue
