@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 RUN_EXAMPLES = """\
 examples:
   salad run recipes/mini/mini.yaml
-      the main job: data, align, Stage I, evaluation (about an hour on 2 CPU cores)
+      the main job: data, align, Stage I, Stage II, evaluation (CPU miniature)
   salad run recipes/mini/mini.yaml components.loss.config.alpha=0
       the NLL-only baseline: key=value overrides any recipe field (dotted keys)
   salad run recipes/mini/mini.yaml --run-dir runs/mini-20250101-120000
       resume a killed run: finished stages are skipped, training continues
+  salad run recipes/mini/mini.yaml stages.3.config.selection.mode=uniform \\
+      --reuse runs/mini-20250101-120000
+      the uniform-selection baseline, reusing that run's data, align and Stage I
   salad run recipes/examples/inspect.yaml
       build every component once and check it (seconds)
   salad run recipes/mini/mini.yaml --wandb
@@ -49,6 +53,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("recipe", help="YAML recipe, e.g. recipes/mini/mini.yaml")
     p.add_argument("overrides", nargs="*", help="key=value overrides (dotted keys)")
     p.add_argument("--run-dir", help="run directory (resumes it when it exists)")
+    p.add_argument("--reuse", metavar="RUN", help="start a new run from RUN's finished stages "
+                   "that this recipe leaves unchanged (linked, not redone): e.g. a baseline "
+                   "that differs in a late stage")
     p.add_argument("--wandb", action="store_true",
                    help="also log metrics to Weights & Biases (needs the wandb extra)")
     p.set_defaults(handler=cmd_run)
@@ -84,6 +91,12 @@ def cmd_run(args) -> int:
     validated = validate_recipe(args.recipe, args.overrides)
     run = Run(validated, Path(args.run_dir) if args.run_dir else None, wandb=args.wandb)
     print(f"run directory: {run.run_dir}")
+    if args.reuse:
+        from ..reuse import reuse_stages
+
+        names = reuse_stages(Path(args.reuse), run.run_dir, validated.resolved())
+        print(f"reused from {args.reuse}: {', '.join(names) or 'no stage (the first differs)'}")
+        run.status = json.loads((run.run_dir / Run.STATUS).read_text(encoding="utf-8"))
     run.execute()
     print(f"report: {run.run_dir / 'report.md'}")
     if (run.run_dir / TENSORBOARD_DIR).is_dir():
