@@ -60,7 +60,8 @@ def speech_lm_id(student: str, weights: str) -> str:
     return f"{student}|weights={weights}"
 
 
-def _component_id(validated, slot: str) -> str:
+def slot_id(validated, slot: str) -> str:
+    """The :func:`component_id` of the component in a recipe slot."""
     comp = validated.component(slot)
     return component_id(comp.record.name, comp.config.model_dump(mode="json"))
 
@@ -104,7 +105,7 @@ def load_models(validated, checkpoint: Path | None, speech: bool = True) -> Eval
     device = resolve_device(validated.recipe.device, env_world().local_rank)
     if device.type != "cpu":  # LMs start on the CPU
         teacher.to(device)
-    return EvalModels(teacher=teacher, teacher_id=_component_id(validated, "teacher"),
+    return EvalModels(teacher=teacher, teacher_id=slot_id(validated, "teacher"),
                       speech_lm=model, student_id=_student_id(validated, weights),
                       encoder=validated.build("encoder") if speech else None)
 
@@ -119,7 +120,7 @@ def swap_speech_lm(validated, models: EvalModels, checkpoint: Path | None = None
 
 
 def _student_id(validated, weights: str) -> str:
-    return speech_lm_id(_component_id(validated, "student"), weights)
+    return speech_lm_id(slot_id(validated, "student"), weights)
 
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:

@@ -10,6 +10,7 @@ import torch
 
 from ...core.launch import env_world
 from ...data.files import atomic_write_lines
+from ...evaluation.run_models import slot_id
 from ...runner import RunContext
 from ...speech.model import SpeechLM
 from ...training.checkpoint import load_adapter
@@ -78,12 +79,10 @@ def run(ctx: RunContext, cfg) -> None:
     train_windows = windows(train, cfg.utterances_per_example)
     half_windows = [w for h in train_halves for w in halves_windows(h)]
     train_windows += half_windows
-    teacher_comp = v.component("teacher")
-    teacher_key = teacher_comp.record.name + json.dumps(
-        teacher_comp.config.model_dump(mode="json"), sort_keys=True)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
                             train_windows, held, builder, features, ctx.stage_dir(),
-                            log=ctx.log_metrics, teacher_key=teacher_key, device=device,
+                            log=ctx.log_metrics, teacher_key=slot_id(v, "teacher"),
+                            device=device,
                             world=world)
     ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}")
     ctx.note(f"- {len(train)} training utterances in {len(train_windows) - len(half_windows)} "

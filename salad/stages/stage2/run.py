@@ -19,6 +19,7 @@ from ...data.feature_cache import file_hash
 from ...data.files import atomic_write_json
 from ...data.manifests import read_speech_manifest, write_text_manifest
 from ...data.text import HALF_SUFFIX, first_halves, halvable, split_half
+from ...evaluation.run_models import slot_id
 from ...runner import RunContext
 from ...selection.clusters import add_columns, format_cluster_table, write_cluster_table
 from ...selection.pool import cluster_pool, read_pool
@@ -41,7 +42,8 @@ from .report import plot_clusters, reading_table
 def _speak(ctx: RunContext, cfg, name: str, records, transcribe: str | None = None) -> Path:
     """Speak ``records`` in the Stage II voice into ``stage2/speech/<name>.jsonl``."""
     out = ctx.stage_dir()
-    text_path = write_manifest(out / "texts" / f"{name}.jsonl", records)
+    text_path = out / "texts" / f"{name}.jsonl"
+    write_text_manifest(text_path, records)
     tts = ctx.validated.component("tts")
     voice = VoiceSpec(engine=tts.record.name, voice=cfg.voice,
                       config=tts.config.model_dump(mode="json"))
@@ -57,12 +59,6 @@ def _speak(ctx: RunContext, cfg, name: str, records, transcribe: str | None = No
     if result.problem():
         raise SaladError(f"stage2 {name} speech: {result.problem()}")
     return Path(job.output)
-
-
-def write_manifest(path: Path, records) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_manifest(path, records)
-    return path
 
 
 def _key(*parts) -> str:
@@ -98,9 +94,10 @@ def run(ctx: RunContext, cfg) -> None:
     clusters = cluster_pool(records, embedder, backend, out / "clusters", skipped=skipped)
     labels = np.asarray(clusters.result.labels, dtype=np.int64)
     k = len(clusters.rows)
-    natural_texts = [u.text for u in read_utterances(cfg.train_manifest)[0]]
-    narrow = np.bincount(backend.predict(embedder.embed(natural_texts)), minlength=k) / max(
-        len(natural_texts), 1)  # where the natural (Stage I) speech's texts fall
+    train_path = Path(cfg.train_manifest)
+    natural_utts = read_utterances(train_path)[0]
+    narrow = np.bincount(backend.predict(embedder.embed([u.text for u in natural_utts])),
+                         minlength=k) / max(len(natural_utts), 1)  # where Stage I's texts fall
     ctx.note(f"- pool `{cfg.pool}`: {clusters.summary()}")
     eligible = np.array([i for i, r in enumerate(records) if halvable(r.text, cfg.halves_words)],
                         dtype=np.int64)
@@ -174,12 +171,11 @@ def run(ctx: RunContext, cfg) -> None:
     # -- continued training ---------------------------------------------------------------------
     heldout_refs = [*cfg.heldout, *[HalvesRef(name=h.name, speech=str(path), texts=h.texts,
                                               limit=h.limit) for h, path in voice_sets]]
-    train_path = Path(cfg.train_manifest)
     features = encoder_features(ctx, encoder, [train_path, selected, *(
         Path(h.speech) for h in (*cfg.train_halves, *heldout_refs))], cfg.feature_cache)
     lengths = {r: n for r, n in features.lengths().items() if n <= cfg.max_frames}
     held = [load_halves(h.name, h.speech, h.texts, lengths, h.limit) for h in heldout_refs]
-    natural = windows([u for u in read_utterances(train_path)[0] if u.id in lengths],
+    natural = windows([u for u in natural_utts if u.id in lengths],
                       cfg.utterances_per_example)
     natural += [w for h in cfg.train_halves for w in halves_windows(
         load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
@@ -189,19 +185,16 @@ def run(ctx: RunContext, cfg) -> None:
              f"halves, share {cfg.synthetic_share}); held-out: "
              + ", ".join(f"{h.name} {len(h.items)}" for h in held))
 
-    teacher_comp = v.component("teacher")
-    teacher_key = teacher_comp.record.name + json.dumps(
-        teacher_comp.config.model_dump(mode="json"), sort_keys=True)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
                             ExampleBuilder(student), features, out, log=ctx.log_metrics,
-                            teacher_key=teacher_key, device=device)
+                            teacher_key=slot_id(v, "teacher"), device=device)
     held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
     reference = {}
     for name in weights:  # Stage I's weights on the same held-out sets
         load_weights(stage1 / name, model)
-        reference[name] = _cached(
-            Path(cfg.feature_cache).parent / "reading" / f"{_key(identity, name, held_key)}.json",
-            _key(identity, name, held_key), trainer.measure)
+        key = _key(identity, name, held_key)
+        reference[name] = _cached(Path(cfg.feature_cache).parent / "reading" / f"{key}.json",
+                                  key, trainer.measure)
     trainer.pre_decay_checkpoint = False  # Stage II decays from its start: nothing to keep
     if latest_checkpoint(out / "checkpoints") is None:
         load_checkpoint(start, model, trainer.optimizer)  # Stage I's state at the decay start
@@ -233,10 +226,9 @@ def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, fi
     ctx.note(format_cluster_table(order, columns))
     plot_clusters(table, out / "clusters.png")
     ctx.note("![clusters](stage2/clusters.png)\n")
-    rows_before = {name: value for name, value in reference.items()}
     ctx.note(reading_table([h.name for h in held], {
-        "Stage I final": rows_before.get("final"),
-        f"Stage I {cfg.resume_from} (Stage II start)": rows_before.get(cfg.resume_from),
+        "Stage I final": reference.get("final"),
+        f"Stage I {cfg.resume_from} (Stage II start)": reference.get(cfg.resume_from),
         "Stage II final": final}))
     atomic_write_json(out / "summary.json", {
         "reference": reference, "final": final, "selection": summary,
