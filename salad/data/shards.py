@@ -2,8 +2,9 @@
 ...`` (balanced, and stable when the list grows at the end), writes its own shard file, and
 once every rank has written its shard, rank 0 merges the shards into the job's result.
 
-Used by the feature-caching job (:mod:`salad.data.feature_shards`) and the evaluation
-(:mod:`salad.evaluation.suite`). Torch is imported only by a launch of several ranks.
+Used by the feature-caching job (:mod:`salad.data.feature_shards`), the synthesis job
+(:mod:`salad.synthesis.job`), the text-embedding job (:mod:`salad.data.embedding_shards`) and the
+evaluation (:mod:`salad.evaluation.suite`). Torch is imported only by a launch of several ranks.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import json
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..core.errors import SaladError
 from ..core.launch import World
+from .files import atomic_write_lines
 
 T = TypeVar("T")
 
@@ -25,19 +27,48 @@ def share(items: Sequence[T], world: World) -> list[T]:
     return list(items[world.rank::world.size])
 
 
-def shard_path(out_dir: str | Path, stem: str, rank: int, size: int) -> Path:
-    return Path(out_dir) / f"{stem}.shard-{rank:05d}-of-{size:05d}.json"
+def shard_path(out_dir: str | Path, stem: str, rank: int, size: int,
+               suffix: str = ".json") -> Path:
+    return Path(out_dir) / f"{stem}.shard-{rank:05d}-of-{size:05d}{suffix}"
 
 
-def read_shards(out_dir: str | Path, stem: str, size: int, rerun: str) -> list[dict]:
-    """The ``size`` shards of ``out_dir``, in rank order; a missing one is an error that says
-    ``rerun`` (what to do)."""
-    paths = [shard_path(out_dir, stem, r, size) for r in range(size)]
+def shard_paths(out_dir: str | Path, stem: str, size: int, rerun: str,
+                suffix: str = ".json") -> list[Path]:
+    """The ``size`` shard files of ``out_dir``, in rank order; a missing one is an error that
+    says ``rerun`` (what to do)."""
+    paths = [shard_path(out_dir, stem, r, size, suffix) for r in range(size)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise SaladError(f"{out_dir}: {stem} shards missing ({', '.join(missing)}): a rank did "
                          f"not finish; {rerun}")
-    return [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    return paths
+
+
+def read_shards(out_dir: str | Path, stem: str, size: int, rerun: str) -> list[dict]:
+    """The ``size`` JSON shards of ``out_dir``, in rank order (see :func:`shard_paths`)."""
+    return [json.loads(p.read_text(encoding="utf-8"))
+            for p in shard_paths(out_dir, stem, size, rerun)]
+
+
+def merge_lines(paths: Sequence[Path], out: str | Path, key: Callable[[dict], Any]) -> int:
+    """Write the JSON lines of the shard files ``paths`` to ``out`` (atomic), ordered by ``key``
+    of each line's object (ties keep shard order). Lines are copied as the shards hold them, so
+    the result is byte for byte what one process appending in that order writes. Returns the
+    number of lines."""
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.rstrip("\n")
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((key(json.loads(line)), line))
+                except json.JSONDecodeError as exc:
+                    raise SaladError(f"{path}:{lineno}: not a JSON line ({exc.msg}); rerun "
+                                     "the rank that wrote it") from None
+    rows.sort(key=lambda row: row[0])
+    return atomic_write_lines(out, (line for _, line in rows))
 
 
 @contextmanager
