@@ -23,7 +23,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_prepare_mini)
 
-    p = dsub.add_parser("synthesize", help="text manifest -> speech manifest (resumable)")
+    p = dsub.add_parser("synthesize", help="text manifest -> speech manifest (resumable); "
+                        "under torchrun each rank synthesizes its shard and rank 0 merges them")
     p.add_argument("config", help="YAML/JSON file with SynthesisConfig fields")
     p.add_argument("--workers", type=int, help="override the number of worker processes")
     p.set_defaults(handler=cmd_synthesize)
@@ -124,11 +125,15 @@ def cmd_prepare_mini(args) -> int:
 
 
 def cmd_synthesize(args) -> int:
+    from ..core.launch import env_world
     from ..synthesis.config import load_config
     from ..synthesis.job import run_synthesis
 
+    world = env_world()
     summary = run_synthesis(load_config(args.config, workers=args.workers),
-                            where=f"synthesis config {args.config}")
+                            where=f"synthesis config {args.config}", world=world)
+    if not world.main:  # rank 0 reports the whole job
+        return 0
     print(summary.format())
     problem = summary.problem()
     if problem:

@@ -9,6 +9,13 @@ lives in the content-addressed cache, so a rerun skips it, and an item that was 
 not yet written is found in the cache instead of synthesized again. Two jobs on one output
 manifest take turns (the lock), so no id is written twice. Workers exit when the job's process
 dies (:func:`~salad.synthesis.worker.init_worker`).
+
+Under ``torchrun`` the job is sharded (:mod:`salad.data.shards`): rank ``r`` of ``n`` takes the
+tasks ``r, r + n, ...`` of the planned list (voices are assigned before, so they do not depend
+on ``n``) and runs them as above into its own manifest and failures shards beside the output
+manifest and the failures file, each with its own lock, so each rank resumes on its own. Once
+every rank is done, rank 0 merges the shards into the output manifest and the failures file in
+task order: byte for byte what one process with one worker writes on a fresh run.
 """
 
 from __future__ import annotations
@@ -18,14 +25,16 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
 from multiprocessing import get_context
 from pathlib import Path
 
 from ..core.errors import SaladError
+from ..core.launch import World
 from ..core.plugin_host import host_for
 from ..core.refs import require_refs
-from ..data.files import exclusive_lock
+from ..data.files import atomic_write_json, exclusive_lock
 from ..data.manifests import (
     JsonlAppender,
     ManifestLineError,
@@ -33,6 +42,14 @@ from ..data.manifests import (
     relative_audio,
 )
 from ..data.progress import progress_bar
+from ..data.shards import (
+    merge_lines,
+    merge_when_done,
+    process_group,
+    read_shards,
+    shard_path,
+    share,
+)
 from .cache import stable_seed
 from .config import SynthesisConfig
 from .resume import load_previous, task_key
@@ -70,6 +87,20 @@ class SynthesisSummary:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def combine(cls, parts: list[dict], output: str, failures_file: str) -> SynthesisSummary:
+        """The totals of the ranks' summaries ``parts`` (:meth:`to_dict`) of one job."""
+        total = cls(output=output, failures_file=failures_file)
+        for part in parts:
+            for f in fields(cls):
+                mine = getattr(total, f.name)
+                if isinstance(mine, dict):
+                    for key, n in part[f.name].items():
+                        mine[key] = mine.get(key, 0) + n
+                elif not isinstance(mine, str):
+                    setattr(total, f.name, mine + part[f.name])
+        return total
 
     def format(self) -> str:
         lines = [
@@ -156,18 +187,85 @@ class _Results:
         self.failures.close()
 
 
-def run_synthesis(cfg: SynthesisConfig, where: str = "synthesis job") -> SynthesisSummary:
+def run_synthesis(cfg: SynthesisConfig, where: str = "synthesis job",
+                  world: World | None = None) -> SynthesisSummary:
     """Run (or resume) the job described by ``cfg``; returns the counts (also logged).
     Engines, engine configs and voices that do not resolve, and a text manifest without texts,
-    are a :class:`SaladError` (``where`` names the config in its message) before any work."""
+    are a :class:`SaladError` (``where`` names the config in its message) before any work.
+
+    With several ranks in ``world`` (a ``torchrun`` launch) this rank runs its share, and rank 0
+    merges the shards once every rank is done and returns the job's totals; the other ranks
+    return their own counts."""
+    tasks = _plan(cfg, where)
+    world = world or World()
+    if world.size == 1:
+        with _output_lock(cfg.output):
+            return _run_locked(cfg, tasks)
+    mine = synthesize_shard(cfg, world, tasks)
+    with process_group(world):  # one merge step, once every rank has written its shards
+        merged = merge_when_done(world, lambda: merge_synthesis(cfg, world.size, tasks))
+    return merged if merged is not None else mine
+
+
+def _plan(cfg: SynthesisConfig, where: str) -> list[dict]:
     require_refs(cfg, host_for(cfg.plugins), where)
     tasks = list(plan_tasks(cfg))
     if not tasks:
         raise SaladError(f"text manifest {cfg.input} holds no texts: nothing to synthesize")
-    lock = Path(cfg.output).with_name(Path(cfg.output).name + ".lock")
+    return tasks
+
+
+@contextmanager
+def _output_lock(output: str):
+    lock = Path(output).with_name(Path(output).name + ".lock")
     with exclusive_lock(lock, waiting=lambda: log.warning(
-            "another synthesis job is writing %s; waiting for it to finish", cfg.output)):
-        return _run_locked(cfg, tasks)
+            "another synthesis job is writing %s; waiting for it to finish", output)):
+        yield
+
+
+def _shard_files(cfg: SynthesisConfig, rank: int, size: int) -> tuple[Path, Path, Path]:
+    """Rank ``rank``'s manifest, failures and summary shards: beside the files they are merged
+    into, so the audio paths of the rows (relative to the manifest's folder) hold in both."""
+    out, failures = Path(cfg.output), Path(cfg.failures_path)
+    return (shard_path(out.parent, out.stem, rank, size, out.suffix),
+            shard_path(failures.parent, failures.stem, rank, size, failures.suffix),
+            shard_path(out.parent, f"{out.name}.summary", rank, size))
+
+
+def synthesize_shard(cfg: SynthesisConfig, world: World,
+                     tasks: list[dict] | None = None) -> SynthesisSummary:
+    """Run (or resume) this rank's share of the job's tasks (planned from ``cfg`` unless
+    given) into its shards; its summary shard, written last, marks the rank done."""
+    tasks = _plan(cfg, "synthesis job") if tasks is None else tasks
+    output, failures, done = _shard_files(cfg, world.rank, world.size)
+    done.unlink(missing_ok=True)
+    shard = cfg.model_copy(update={"output": str(output), "failures": str(failures),
+                                   "progress": cfg.progress and world.main})
+    with _output_lock(shard.output):
+        summary = _run_locked(shard, share(tasks, world))
+    atomic_write_json(done, summary.to_dict())
+    return summary
+
+
+def merge_synthesis(cfg: SynthesisConfig, size: int,
+                    tasks: list[dict] | None = None) -> SynthesisSummary:
+    """Join the shards of ``size`` ranks into the output manifest and the failures file, in
+    task order (bad input lines first in the failures file, as one process reports them);
+    returns the job's totals. A rank that did not finish is an error naming its shard."""
+    tasks = _plan(cfg, "synthesis job") if tasks is None else tasks
+    out = Path(cfg.output)
+    parts = read_shards(out.parent, f"{out.name}.summary", size,
+                        f"rerun the job on {size} ranks (finished items are kept)")
+    files = [_shard_files(cfg, rank, size) for rank in range(size)]
+    order = {t["input_error"]["id"] if "input_error" in t else t["id"]: i
+             for i, t in enumerate(tasks)}
+    with _output_lock(cfg.output):
+        merge_lines([f[0] for f in files], out, key=lambda row: order.get(row.get("id"), -1))
+        merge_lines([f[1] for f in files], cfg.failures_path, key=lambda row: (
+            row.get("stage") != "input", order.get(row.get("id"), -1)))
+    summary = SynthesisSummary.combine(parts, cfg.output, cfg.failures_path)
+    log.info("%s", summary.format())
+    return summary
 
 
 def _run_locked(cfg: SynthesisConfig, tasks: list[dict]) -> SynthesisSummary:

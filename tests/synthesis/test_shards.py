@@ -1,0 +1,89 @@
+"""The synthesis job sharded over ranks: 2 ranks merge to the files of 1 process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from salad.core.errors import SaladError
+from salad.core.launch import World
+from salad.data.manifests import read_speech_manifest
+from salad.synthesis import SynthesisConfig, run_synthesis
+from salad.synthesis.job import merge_synthesis, synthesize_shard
+
+from .conftest import calls, job_config
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ["{not json", json.dumps({"id": "no-text"})]
+
+
+def _files(cfg: dict) -> tuple[bytes, bytes]:
+    return Path(cfg["output"]).read_bytes(), Path(f"{cfg['output']}.failures.jsonl").read_bytes()
+
+
+def _two_ranks(cfg: dict):
+    config = SynthesisConfig(**cfg)
+    for rank in (1, 0):
+        synthesize_shard(config, World(rank, 2))
+    return merge_synthesis(config, 2)
+
+
+def test_two_ranks_merge_to_the_files_of_one_process(tmp_path):
+    one = job_config(tmp_path, n=9, extra_lines=BAD, fail_on="number 4 ")
+    single = run_synthesis(SynthesisConfig(**one))
+    two = {**one, "output": str(tmp_path / "two" / "speech.jsonl")}  # the same cache
+    merged = _two_ranks(two)
+    assert _files(one) == _files(two)
+    assert (merged.total, merged.written, merged.cache_hits, merged.failed) == (11, 8, 8, 3)
+    assert merged.failures_by_stage == single.failures_by_stage == {"input": 2, "synthesize": 1}
+    assert merged.output == two["output"]
+    out = Path(two["output"])
+    shard = out.with_name("speech.shard-00001-of-00002.jsonl")
+    assert [json.loads(x)["text_id"] for x in shard.read_text().splitlines()] == [
+        "t001", "t003", "t005", "t007"]  # strided share of the task list
+    assert all(Path(r.audio).is_file() for r in read_speech_manifest(out).records)
+
+
+def test_a_rerun_redoes_only_the_unfinished_rank(tmp_path):
+    cfg = job_config(tmp_path, n=8)
+    config = SynthesisConfig(**cfg)
+    synthesize_shard(config, World(0, 2))
+    with pytest.raises(SaladError, match=r"speech\.jsonl\.summary\.shard-00001-of-00002\.json"):
+        merge_synthesis(config, 2)
+    assert not Path(cfg["output"]).exists()
+    again = synthesize_shard(config, World(0, 2))
+    assert (again.skipped_done, again.written) == (4, 0)
+    rest = synthesize_shard(config, World(1, 2))
+    assert (rest.skipped_done, rest.written, rest.synthesized) == (0, 4, 4)
+    assert len(calls(tmp_path)) == 8  # nothing synthesized twice
+    merged = merge_synthesis(config, 2)
+    assert (merged.total, merged.skipped_done, merged.written) == (8, 4, 4)
+    assert len(read_speech_manifest(cfg["output"]).records) == 8
+
+
+@pytest.mark.slow
+def test_torchrun_job_matches_one_process(tmp_path):
+    runs = {}
+    for size in (1, 2):
+        cfg = {**job_config(tmp_path, n=7, extra_lines=BAD),
+               "output": str(tmp_path / f"out{size}" / "speech.jsonl")}
+        config = tmp_path / f"job{size}.json"
+        config.write_text(json.dumps(cfg))
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = str(sock.getsockname()[1])
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
+               "--master-port", port, "-m", "salad.cli.main", "data", "synthesize", str(config)]
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.count("synthesis: 9 tasks; 7 written") == 1, result.stdout
+        runs[size] = _files(cfg)
+        shutil.rmtree(cfg["cache_dir"])  # both runs synthesize every item
+    assert runs[1] == runs[2]
+    assert len(calls(tmp_path)) == 14
