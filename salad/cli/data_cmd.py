@@ -1,4 +1,5 @@
-"""``salad data prepare-mini | synthesize | features | corpus | cluster | import-speech``."""
+"""``salad data prepare-mini | synthesize | features | embed | corpus | cluster |
+import-speech``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.set_defaults(handler=cmd_features)
 
+    p = dsub.add_parser(
+        "embed", help="embed a text manifest into the embedder's cache and one matrix in "
+                      "manifest order; under torchrun each rank embeds its shard and rank 0 "
+                      "merges them")
+    p.add_argument("manifest", help="text manifest (JSONL)")
+    p.add_argument("out_dir", help="folder for the shards and the merged "
+                   "embeddings.safetensors / embeddings.json")
+    _add_embedder(p)
+    p.add_argument("--block-size", type=int, default=1024,
+                   help="texts per embed call (the unit of work shared among ranks)")
+    p.set_defaults(handler=cmd_embed)
+
     p = dsub.add_parser("corpus", help="write a corpus source's texts as a text manifest")
     p.add_argument("name", help="corpus registry name, e.g. salad.wordnet_corpus.v1")
     p.add_argument("output", help="text manifest to write (JSONL)")
@@ -52,9 +65,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                         "cluster table)")
     p.add_argument("manifest", help="text manifest (JSONL), e.g. data/mini/texts/broad_pool.jsonl")
     p.add_argument("out_dir", help="folder for clusters.json/.md, assignments, centroids")
-    p.add_argument("--embedder", default="salad.sentence_embedder.v1",
-                   help="text embedder registry name")
-    p.add_argument("--embedder-config", default="{}", help="JSON object: the embedder's config")
+    _add_embedder(p)
     p.add_argument("--clustering", default="salad.faiss_kmeans.v1",
                    help="clustering backend registry name")
     p.add_argument("--clustering-config", default="{}",
@@ -62,6 +73,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_cluster)
     _add_import_speech(dsub)
     data.set_defaults(handler=lambda args: data.print_help() or 2)
+
+
+def _add_embedder(p) -> None:
+    p.add_argument("--embedder", default="salad.sentence_embedder.v1",
+                   help="text embedder registry name")
+    p.add_argument("--embedder-config", default="{}", help="JSON object: the embedder's config")
 
 
 def _add_import_speech(dsub) -> None:
@@ -169,6 +186,26 @@ def cmd_features(args) -> int:
     if merged is not None:
         print(f"{len(merged['index'])} of {merged['total']} utterances cached by {world.size} "
               f"rank(s), {len(merged['failed'])} failed -> {Path(args.out_dir) / INDEX}")
+    return 0
+
+
+def cmd_embed(args) -> int:
+    from ..core.launch import env_world
+    from ..core.plugin_host import get_host
+    from ..data.shards import merge_when_done, process_group
+    from ..selection.embed_shards import VECTORS, embed_shard, merge_shards
+
+    world = env_world()
+    config = _json_object(args.embedder_config, "--embedder-config")
+    embedder = get_host().registry("text_embedder").build(args.embedder, config)
+    label = json.dumps({"embedder": args.embedder, "config": config}, sort_keys=True)
+    embed_shard(args.manifest, embedder, label, args.out_dir, world, args.block_size)
+    with process_group(world):  # one merge step, once every rank has written its shard
+        merged = merge_when_done(world, lambda: merge_shards(args.out_dir, world.size))
+    if merged is not None:
+        print(f"{len(merged['ids'])} texts ({merged['texts']} distinct) embedded by "
+              f"{world.size} rank(s), {len(merged['skipped'])} bad manifest lines skipped -> "
+              f"{Path(args.out_dir) / VECTORS}")
     return 0
 
 

@@ -5,7 +5,9 @@ uint8 digests) and ``vectors`` (``(n, D)`` float32), each written atomically, so
 keeps every finished chunk and a rerun embeds only the texts no chunk holds. Keys are contents,
 not positions: reordering, adding or removing texts reuses every vector already computed.
 Non-finite vectors are refused; a chunk that cannot be read is reported and ignored (its texts
-are embedded again).
+are embedded again). Several processes may fill one cache at once (the ranks of
+:mod:`salad.selection.embed_shards`): a chunk is written under a temporary name of its own and
+renamed to the hash of its keys, so writers never share a file and a reader sees whole chunks.
 """
 
 from __future__ import annotations

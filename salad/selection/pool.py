@@ -49,6 +49,11 @@ def read_pool(path: str | Path) -> tuple[list[TextRecord], list[ManifestLineErro
     return records, bad
 
 
+def skipped_row(error: ManifestLineError) -> dict:
+    """A skipped manifest line as the pool's files list it."""
+    return {"where": error.where, "id": error.id, "reason": error.error}
+
+
 def cluster_pool(records: Sequence[TextRecord], embedder, backend, out_dir: str | Path, *,
                  n_nearest: int = 5, skipped: Sequence[ManifestLineError] = ()) -> PoolClusters:
     """Embed ``records`` with ``embedder``, cluster them with ``backend``, write ``out_dir``."""
@@ -70,6 +75,6 @@ def cluster_pool(records: Sequence[TextRecord], embedder, backend, out_dir: str 
         save_file({"centroids": np.ascontiguousarray(result.centroids, dtype=np.float32)},
                   str(tmp))
     if skipped:
-        atomic_write_lines(out / "failures.jsonl", (json.dumps(
-            {"where": e.where, "id": e.id, "reason": e.error}) for e in skipped))
+        atomic_write_lines(out / "failures.jsonl",
+                           (json.dumps(skipped_row(e)) for e in skipped))
     return PoolClusters(rows=rows, result=result, texts=len(records), skipped=list(skipped))
