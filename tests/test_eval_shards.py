@@ -7,7 +7,6 @@ barrier is a no-op without a process group); the slow test runs ``salad eval`` u
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
@@ -23,6 +22,7 @@ from salad.recipe import validate_recipe
 
 from .conftest import REPO
 from .helpers.tiny_run import tiny_components
+from .helpers.torchrun import torchrun
 
 QUESTIONS = [  # (query, choices, gold); the empty context is skipped in the speech mode
     ("Question: What colour is a clear daytime sky?\n", ["blue", "green", "red"], 0),
@@ -115,17 +115,6 @@ def test_merge_names_a_missing_shard(tmp_path):
         read_shards(tmp_path, SHARD, 2, "rerun")
 
 
-def _torchrun(size: int, args: list[str], cwd) -> subprocess.CompletedProcess:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
-           "--master-port", port, "-m", "salad.cli.main", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
-
-
 @pytest.mark.slow
 def test_salad_eval_under_torchrun_matches_one_process(tmp_path, tiny_lm_dir,
                                                        salad_write_recipe):
@@ -139,10 +128,10 @@ def test_salad_eval_under_torchrun_matches_one_process(tmp_path, tiny_lm_dir,
     for size in (1, 2):
         out, cwd = tmp_path / f"eval{size}", tmp_path / f"cwd{size}"  # caches under cwd
         cwd.mkdir()
-        result = _torchrun(size, ["eval", str(run_dir), "--checkpoint", "initial", "--modes",
-                                  "teacher_text", "student_text", "--benchmarks", str(bench),
-                                  "--limit", "all", "--no-progress", "--out", str(out),
-                                  "--label", "tiny"], cwd)
+        result = torchrun(size, ["eval", str(run_dir), "--checkpoint", "initial", "--modes",
+                                 "teacher_text", "student_text", "--benchmarks", str(bench),
+                                 "--limit", "all", "--no-progress", "--out", str(out),
+                                 "--label", "tiny"], cwd)
         assert (out / "report.md").is_file() and result.stdout.count("results:") == 1
         assert (shard_path(out, SHARD, 1, 2).is_file()) == (size == 2)
         runs[size] = (json.loads((out / "results.json").read_text()),
@@ -162,7 +151,7 @@ def test_evaluate_stage_under_torchrun(tmp_path, tiny_lm_dir, salad_write_recipe
             "benchmarks": [str(bench)], "modes": ["teacher_text", "student_text"],
             "limit": None, "voices": ["flite:slt"], "progress": False}}]})
     run_dir = tmp_path / "run"
-    result = _torchrun(2, ["run", str(recipe), "--run-dir", str(run_dir)], tmp_path)
+    result = torchrun(2, ["run", str(recipe), "--run-dir", str(run_dir)], tmp_path)
     assert result.stdout.count("stage evaluate: done") == 1
     res = json.loads((run_dir / "eval" / "results.json").read_text())
     assert res["benchmarks"][0]["modes"]["student_text"]["n"] == 7

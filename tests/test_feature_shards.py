@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 
 import pytest
 
@@ -13,8 +12,8 @@ from salad.core.launch import World
 from salad.core.plugin_host import get_host
 from salad.data.feature_shards import INDEX, cache_shard, merge_shards
 
-from .conftest import REPO
 from .helpers.tiny_run import tone_manifest
+from .helpers.torchrun import torchrun
 
 ENCODER = "salad.fbank_encoder.v1"
 
@@ -53,23 +52,13 @@ def test_merge_names_a_missing_shard(tmp_path):
 
 @pytest.mark.slow
 def test_torchrun_job_matches_one_process(tmp_path):
-    import socket
-    import subprocess
-
     manifest = tone_manifest(tmp_path, "utt", 5, seed=2)
-    common = ["data", "features", str(manifest), "--encoder", ENCODER,
-              "--encoder-config", '{"n_mels": 40}']
     runs = {}
     for size in (1, 2):
         out, cache = tmp_path / f"out{size}", tmp_path / f"cache{size}"
         shutil.rmtree(cache, ignore_errors=True)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = str(sock.getsockname()[1])
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
-               "--master-port", port, "-m", "salad.cli.main", *common[:3], str(out), *common[3:],
-               "--cache", str(cache)]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
-        assert result.returncode == 0, result.stderr[-2000:]
+        torchrun(size, ["data", "features", str(manifest), str(out), "--encoder", ENCODER,
+                        "--encoder-config", '{"n_mels": 40}', "--cache", str(cache)],
+                 timeout=120)
         runs[size] = (out / INDEX).read_bytes()
     assert runs[1] == runs[2]

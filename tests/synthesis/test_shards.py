@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +14,9 @@ from salad.data.manifests import read_speech_manifest
 from salad.synthesis import SynthesisConfig, run_synthesis
 from salad.synthesis.job import merge_synthesis, synthesize_shard
 
+from ..helpers.torchrun import torchrun
 from .conftest import calls, job_config
 
-ROOT = Path(__file__).resolve().parents[2]
 BAD = ["{not json", json.dumps({"id": "no-text"})]
 
 
@@ -75,13 +72,7 @@ def test_torchrun_job_matches_one_process(tmp_path):
                "output": str(tmp_path / f"out{size}" / "speech.jsonl")}
         config = tmp_path / f"job{size}.json"
         config.write_text(json.dumps(cfg))
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = str(sock.getsockname()[1])
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(size),
-               "--master-port", port, "-m", "salad.cli.main", "data", "synthesize", str(config)]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180)
-        assert result.returncode == 0, result.stderr[-2000:]
+        result = torchrun(size, ["data", "synthesize", str(config)], timeout=180)
         assert result.stdout.count("synthesis: 9 tasks; 7 written") == 1, result.stdout
         runs[size] = _files(cfg)
         shutil.rmtree(cfg["cache_dir"])  # both runs synthesize every item
