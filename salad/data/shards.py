@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,16 +72,23 @@ def merge_lines(paths: Sequence[Path], out: str | Path, key: Callable[[dict], An
     return atomic_write_lines(out, (line for _, line in rows))
 
 
+# How long a rank that is done waits for the others at the barrier: the ranks of a long job may
+# finish hours apart (a rerun after a kill has work left on one rank only), and a rank that dies
+# ends the whole launch through torchrun, so no rank waits for a dead one.
+BARRIER_TIMEOUT = timedelta(hours=48)
+
+
 @contextmanager
 def process_group(world: World):
     """A process group for the barrier of a job of several ranks: the launch's own group when
-    one is joined already (Stage I's), else a gloo group for the job's duration."""
+    one is joined already (Stage I's), else a gloo group for the job's duration, whose
+    rendezvous and barrier wait up to :data:`BARRIER_TIMEOUT`."""
     if world.size == 1 or world.joined:
         yield
         return
     import torch.distributed as dist
 
-    dist.init_process_group("gloo")
+    dist.init_process_group("gloo", timeout=BARRIER_TIMEOUT)
     try:
         yield
     finally:
