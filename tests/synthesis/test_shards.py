@@ -65,16 +65,21 @@ def test_a_rerun_redoes_only_the_unfinished_rank(tmp_path):
 
 
 @pytest.mark.slow
-def test_torchrun_job_matches_one_process(tmp_path):
+def test_torchrun_job_matches_one_process_after_a_rank_is_killed(tmp_path):
     runs = {}
     for size in (1, 2):
         cfg = {**job_config(tmp_path, n=7, extra_lines=BAD),
                "output": str(tmp_path / f"out{size}" / "speech.jsonl")}
         config = tmp_path / f"job{size}.json"
         config.write_text(json.dumps(cfg))
+        if size == 2:  # rank 1 dies on its second text (t003); torchrun ends the launch
+            killed = torchrun(2, ["data", "synthesize", str(config)], timeout=180,
+                              env={"TONE_EXIT_ON": "number 3 "}, check=False)
+            assert killed.returncode != 0 and not Path(cfg["output"]).exists()
+            assert len(calls(tmp_path)) > 7  # t001 at least, besides the 1-process run's 7
         result = torchrun(size, ["data", "synthesize", str(config)], timeout=180)
-        assert result.stdout.count("synthesis: 9 tasks; 7 written") == 1, result.stdout
+        assert result.stdout.count("synthesis: 9 tasks; ") == 1, result.stdout
         runs[size] = _files(cfg)
         shutil.rmtree(cfg["cache_dir"])  # both runs synthesize every item
     assert runs[1] == runs[2]
-    assert len(calls(tmp_path)) == 14
+    assert len(calls(tmp_path)) == 14  # the rerun synthesized only what the kill left undone
