@@ -2,8 +2,9 @@
 ...`` (balanced, and stable when the list grows at the end), writes its own shard file, and
 once every rank has written its shard, rank 0 merges the shards into the job's result.
 
-Used by the feature-caching job (:mod:`salad.data.feature_shards`) and the evaluation
-(:mod:`salad.evaluation.suite`). Torch is imported only by a launch of several ranks.
+Used by the feature-caching job (:mod:`salad.data.feature_shards`), the evaluation
+(:mod:`salad.evaluation.suite`) and Stage I's teacher top-k cache
+(:mod:`salad.training.teacher_cache`). Torch is imported only by a launch of several ranks.
 """
 
 from __future__ import annotations
@@ -25,19 +26,25 @@ def share(items: Sequence[T], world: World) -> list[T]:
     return list(items[world.rank::world.size])
 
 
-def shard_path(out_dir: str | Path, stem: str, rank: int, size: int) -> Path:
-    return Path(out_dir) / f"{stem}.shard-{rank:05d}-of-{size:05d}.json"
+def shard_path(out_dir: str | Path, stem: str, rank: int, size: int,
+               suffix: str = "json") -> Path:
+    return Path(out_dir) / f"{stem}.shard-{rank:05d}-of-{size:05d}.{suffix}"
 
 
-def read_shards(out_dir: str | Path, stem: str, size: int, rerun: str) -> list[dict]:
-    """The ``size`` shards of ``out_dir``, in rank order; a missing one is an error that says
-    ``rerun`` (what to do)."""
-    paths = [shard_path(out_dir, stem, r, size) for r in range(size)]
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_shards(out_dir: str | Path, stem: str, size: int, rerun: str, suffix: str = "json",
+                load: Callable[[Path], T] = _read_json) -> list[T]:
+    """The ``size`` shards of ``out_dir``, in rank order, read by ``load`` (JSON by default);
+    a missing one is an error that says ``rerun`` (what to do)."""
+    paths = [shard_path(out_dir, stem, r, size, suffix) for r in range(size)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise SaladError(f"{out_dir}: {stem} shards missing ({', '.join(missing)}): a rank did "
                          f"not finish; {rerun}")
-    return [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    return [load(p) for p in paths]
 
 
 @contextmanager

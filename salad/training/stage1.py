@@ -272,12 +272,9 @@ class Stage1Trainer:
         cfg = self.cfg
         resumed = self.resume()
         if self.loss.needs_teacher and cfg.teacher_topk > 0:
-            for builder_turn in (True, False):  # rank 0 writes the cache, the others read it
-                if self.world.main == builder_turn:
-                    self.teacher_cache = TeacherCache.build(
-                        self.teacher, self.builder, self.windows, cfg.teacher_topk,
-                        self.out_dir / "teacher_topk.safetensors", self.teacher_key)
-                self.world.barrier()
+            self.teacher_cache = TeacherCache.build(
+                self.teacher, self.builder, self.windows, cfg.teacher_topk,
+                self.out_dir / "teacher_topk.safetensors", self.teacher_key, world=self.world)
         if not resumed:
             self.evaluate(initial)
         pre_decay = decay_start_step(cfg)
