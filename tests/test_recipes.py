@@ -22,7 +22,8 @@ def test_the_paper_recipes_are_there():
 @pytest.mark.parametrize("recipe", PAPER)
 def test_paper_recipes_run_stage2_with_the_papers_settings(recipe):
     """Stage I, then Stage II from its pre-decay checkpoint (K = 128 balanced, gamma 5, 1% of
-    the 141k hours), then evaluation of Stage II's student beside Stage I's."""
+    the 141k hours), both trained with FSDP2, then evaluation of Stage II's student beside
+    Stage I's."""
     from salad.recipe import load_recipe
 
     r = load_recipe(REPO / recipe).data
@@ -36,6 +37,7 @@ def test_paper_recipes_run_stage2_with_the_papers_settings(recipe):
     assert stage2["selection"]["mode"] == ("uniform" if "uniform" in recipe else "active")
     assert stage2["pool"].startswith("data/paper/")
     assert stage2["train_manifest"] == stages[0]["config"]["train_manifest"]
+    assert stage2["strategy"] == stages[0]["config"]["strategy"] == "fsdp"  # one torchrun launch
     evaluate = stages[2]["config"]
     assert (evaluate["checkpoint"], evaluate["baseline_checkpoint"]) == ("stage2/final", "final")
 

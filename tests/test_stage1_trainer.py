@@ -109,3 +109,26 @@ def test_batch_tokens_needs_an_adapter_with_a_fixed_downsample():
     (problem,) = check(cfg, {"adapter": {"downsample": None}, "loss": {}})
     assert problem.loc == "batch_tokens" and "downsample is null" in problem.message
     assert not list(check(cfg, {"adapter": {"downsample": 4}, "loss": {}}))
+
+
+def test_start_from_takes_a_checkpoint_of_either_kind(tmp_path, tiny_lm):
+    """Stage II starts from Stage I's weights and optimizer state, whether Stage I ran in one
+    process (safetensors) or under torchrun (a torch.distributed.checkpoint folder)."""
+    from salad.core.launch import World
+    from salad.training.checkpoint import save_sharded
+
+    source = _setup(tmp_path / "source", tiny_lm, steps=2)
+    source.run(progress=False)
+    plain = tmp_path / "source" / "checkpoints" / "final"
+    sharded = save_sharded(tmp_path / "sharded", source.model, source.optimizer, {}, World())
+    expected = dict(source.model.named_parameters())
+    moments = source.optimizer.state_dict()["state"]
+    for ckpt in (plain, sharded):
+        target = _setup(tmp_path / ckpt.name, tiny_lm)
+        target.start_from(ckpt)
+        for name, p in target.model.named_parameters():
+            assert torch.equal(p, expected[name]), (ckpt.name, name)
+        state = target.optimizer.state_dict()["state"]
+        assert state.keys() == moments.keys()
+        assert all(torch.equal(state[i]["exp_avg"], moments[i]["exp_avg"]) for i in moments)
+        assert target.step == 0

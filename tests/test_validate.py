@@ -115,10 +115,11 @@ def test_config_show_resolved_expands_defaults():
     assert "hidden_dim: 1024" in out.stdout  # a default filled in
 
 
-def test_stage2_refuses_a_distributed_strategy():
-    """stage2 runs without torchrun: a paper recipe asking it for fsdp fails at validation,
-    not after Stage I."""
-    with pytest.raises(RecipeError) as info:
-        validate_recipe(REPO / "recipes/mini/mini.yaml", ["stages.3.config.strategy=fsdp"])
-    assert {p.loc for p in info.value.problems} == {"stages.3.config.strategy"}
-    assert "strategy: none" in str(info.value)
+@pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
+def test_stage2_takes_a_distributed_strategy(strategy):
+    """stage2 runs under torchrun like stage1: a recipe may train it with ddp or fsdp."""
+    validated = validate_recipe(REPO / "recipes/mini/mini.yaml",
+                                [f"stages.3.config.strategy={strategy}"])
+    spec, config = validated.stage_configs[3]
+    assert spec.name == "stage2" and config.strategy == strategy
+    assert validated.stage_defs["stage2"].distributed

@@ -5,10 +5,12 @@ runner (which lets only rank 0 write the run directory's files) read it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 Device = Literal["auto", "cpu", "cuda"]  # a recipe's ``device`` (salad.training.device)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,26 @@ class World:
             import torch.distributed as dist
 
             dist.barrier()
+
+    def main_first(self, compute: Callable[[], T]) -> T:
+        """``compute()`` on rank 0, then on the other ranks: for work that caches its result,
+        which rank 0 computes and the others then read."""
+        if not self.main:
+            self.barrier()
+        value = compute()
+        if self.main:
+            self.barrier()
+        return value
+
+    def from_main(self, value: T) -> T:
+        """Rank 0's ``value`` on every rank (the other ranks pass None and wait for it)."""
+        if not self.joined:
+            return value
+        import torch.distributed as dist
+
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
 
     def sum(self, values: list[float]) -> list[float]:
         """Element-wise sum of ``values`` over the ranks (unchanged on one process)."""

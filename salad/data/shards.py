@@ -3,9 +3,9 @@
 once every rank has written its shard, rank 0 merges the shards into the job's result.
 
 Used by the feature-caching job (:mod:`salad.data.feature_shards`), the synthesis job
-(:mod:`salad.synthesis.job`), the text-embedding job (:mod:`salad.selection.embed_shards`) and
-the evaluation (:mod:`salad.evaluation.suite`). Torch is imported only by a launch of several
-ranks.
+(:mod:`salad.synthesis.job`), the text-embedding job (:mod:`salad.selection.embed_shards`), Stage
+I's teacher top-k cache (:mod:`salad.training.teacher_cache`) and the evaluation
+(:mod:`salad.evaluation.suite`). Torch is imported only by a launch of several ranks.
 """
 
 from __future__ import annotations

@@ -60,6 +60,12 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
     return row
 
 
+def measure(model, teacher, scorer, held: list[HalvesSet], features) -> dict[str, float]:
+    """The held-out reading metrics of ``model`` (unwrapped) as it is (one flat row)."""
+    return heldout_row({h.name: reading_metrics(model, teacher, scorer, h, features)
+                        for h in held})
+
+
 def draw_step(take: Callable[[int], list], count: Callable[[list], int], batch_size: int,
               grad_accum: int, batch_tokens: int | None) -> tuple[list[list], int | None]:
     """The micro-batches of one optimizer step, the same on every rank: rounds of
@@ -218,8 +224,7 @@ class Stage1Trainer:
     def measure(self) -> dict[str, float]:
         """The held-out reading metrics of the model as it is (one flat row)."""
         with gathered(self.net, self.cfg.strategy):
-            return heldout_row({h.name: reading_metrics(self.model, self.teacher, self.scorer,
-                                                        h, self.features) for h in self.held})
+            return measure(self.model, self.teacher, self.scorer, self.held, self.features)
 
     def evaluate(self, known: dict[str, float] | None = None) -> dict[str, float]:
         """Measure (or take the ``known`` metrics of these weights), log and keep in history."""
@@ -264,6 +269,17 @@ class Stage1Trainer:
         self.history = state["history"]
         return True
 
+    def start_from(self, ckpt: Path) -> None:
+        """Weights and optimizer state of another run's checkpoint (Stage II starts from Stage
+        I's), whatever the number of ranks that wrote it; the step count starts at 0."""
+        if is_sharded(ckpt):
+            load_sharded(ckpt, self.model, self.optimizer)
+        elif self.cfg.strategy == "fsdp":
+            raise SaladError(f"{ckpt} was written with strategy none; strategy fsdp starts "
+                             "from a checkpoint of a ddp or fsdp run (train Stage I with one)")
+        else:
+            load_checkpoint(ckpt, self.model, self.optimizer)
+
     # -- the loop ------------------------------------------------------------------------------
     def run(self, stop_after: int | None = None, progress: bool = True,
             initial: dict[str, float] | None = None) -> dict[str, Any]:
@@ -272,12 +288,9 @@ class Stage1Trainer:
         cfg = self.cfg
         resumed = self.resume()
         if self.loss.needs_teacher and cfg.teacher_topk > 0:
-            for builder_turn in (True, False):  # rank 0 writes the cache, the others read it
-                if self.world.main == builder_turn:
-                    self.teacher_cache = TeacherCache.build(
-                        self.teacher, self.builder, self.windows, cfg.teacher_topk,
-                        self.out_dir / "teacher_topk.safetensors", self.teacher_key)
-                self.world.barrier()
+            self.teacher_cache = TeacherCache.build(
+                self.teacher, self.builder, self.windows, cfg.teacher_topk,
+                self.out_dir / "teacher_topk.safetensors", self.teacher_key, world=self.world)
         if not resumed:
             self.evaluate(initial)
         pre_decay = decay_start_step(cfg)

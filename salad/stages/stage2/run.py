@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ...core.errors import SaladError
+from ...core.launch import env_world
 from ...data.feature_cache import file_hash
 from ...data.files import atomic_write_json
 from ...data.manifests import read_speech_manifest, write_text_manifest
@@ -25,18 +27,20 @@ from ...selection.clusters import add_columns, format_cluster_table, write_clust
 from ...selection.pool import cluster_pool, read_pool
 from ...selection.proxy import proxy_misalignment, sample_per_cluster
 from ...selection.quality import cluster_error_rates
-from ...selection.select import estimated_seconds, select_texts
+from ...selection.select import Selection, estimated_seconds, select_texts
 from ...speech.model import SpeechLM
 from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
-from ...training.checkpoint import latest_checkpoint, load_checkpoint, load_weights
+from ...training.checkpoint import latest_checkpoint, load_weights
 from ...training.config import HalvesRef
 from ...training.data import ExampleBuilder, mix_windows, read_utterances, windows
 from ...training.device import resolve_device
+from ...training.distributed import gathered, init
 from ...training.probe import probe_clusters
 from ...training.reading import halves_windows, load_halves
-from ...training.stage1 import Stage1Trainer
+from ...training.stage1 import Stage1Trainer, measure
 from ..stage1.run import encoder_features
 from .report import plot_clusters, reading_table
+from .spec import VoiceHeldout
 
 
 def _speak(ctx: RunContext, cfg, name: str, records, transcribe: str | None = None) -> Path:
@@ -77,34 +81,24 @@ def _cached(path: Path, key: str, compute):
 
 
 def run(ctx: RunContext, cfg) -> None:
+    """The stage on every rank of a ``torchrun`` launch (or on one process): rank 0 clusters,
+    probes, selects and synthesizes while the other ranks wait; what caches its result (feature
+    encoding, the reference metrics) runs on rank 0 first and is then read by the others;
+    every rank trains and probes after training; rank 0 writes the report."""
     v = ctx.validated
     out = ctx.stage_dir()
-    device = resolve_device(ctx.recipe.device)
+    device = resolve_device(ctx.recipe.device, env_world().local_rank)
+    world = init(cfg.strategy, device)
     torch.manual_seed(cfg.seed)
     stage1 = ctx.run_dir / "stage1" / "checkpoints"
     start = stage1 / cfg.resume_from
     if not (start / "model.safetensors").is_file():
         raise SaladError(f"stage2 continues from {start}, which does not exist: run stage1 "
                          "first (its pre-decay checkpoint is written where the decay starts)")
-
-    # -- clusters of the pool --------------------------------------------------------------
     records, skipped = read_pool(cfg.pool)
     records = records[:cfg.pool_limit] if cfg.pool_limit else records
-    embedder, backend = v.build("embedder"), v.build("clustering")
-    clusters = cluster_pool(records, embedder, backend, out / "clusters", skipped=skipped)
-    labels = np.asarray(clusters.result.labels, dtype=np.int64)
-    k = len(clusters.rows)
     train_path = Path(cfg.train_manifest)
     natural_utts = read_utterances(train_path)[0]
-    narrow = np.bincount(backend.predict(embedder.embed([u.text for u in natural_utts])),
-                         minlength=k) / max(len(natural_utts), 1)  # where Stage I's texts fall
-    ctx.note(f"- pool `{cfg.pool}`: {clusters.summary()}")
-    eligible = np.array([i for i, r in enumerate(records) if halvable(r.text, cfg.halves_words)],
-                        dtype=np.int64)
-    if not len(eligible):
-        raise SaladError(f"no pool text has {cfg.halves_words} words to halve")
-    probe = eligible[sample_per_cluster(labels[eligible], cfg.probe_per_cluster,
-                                        cfg.probe_seed)]
 
     # -- models --------------------------------------------------------------------------------
     encoder = v.build("encoder")
@@ -114,48 +108,146 @@ def run(ctx: RunContext, cfg) -> None:
     weights = {name: file_hash(stage1 / name / "model.safetensors")
                for name in (cfg.resume_from, "final") if (stage1 / name).is_dir()}
     identity = [v.resolved()["components"], weights]
+    load_weights(start, model)
+    model.to(device)
+    if device.type != "cpu":  # the probe and the reference metrics run before the trainer does
+        teacher.to(device)
 
-    # -- misalignment per cluster (and the quality filter's error rates) -------------------
-    needs_speech = cfg.scorer_kind == "probe" or cfg.asr_model
-    probe_speech = (_speak(ctx, cfg, "probe", first_halves([records[i] for i in probe], None,
-                                                           cfg.halves_words),
-                           transcribe=cfg.asr_model) if needs_speech else None)
-    probe_features = (encoder_features(ctx, encoder, [probe_speech], cfg.feature_cache)
-                      if cfg.scorer_kind == "probe" else None)
-    cluster_of = {records[i].id: int(labels[i]) for i in range(len(records))}
+    # -- clusters of the pool and the probe's speech (rank 0) -----------------------------------
+    pool = world.from_main(_cluster(ctx, cfg, records, skipped, natural_utts)
+                           if world.main else None)
+    k = len(pool.rows)
+    probe_features = (world.main_first(lambda: encoder_features(
+        ctx, encoder, [pool.probe_speech], cfg.feature_cache))
+        if cfg.scorer_kind == "probe" else None)
+    cluster_of = {records[i].id: int(pool.labels[i]) for i in range(len(records))}
 
     def score():
         if cfg.scorer_kind == "proxy":
             return {"rows": proxy_misalignment(
-                teacher, student, scorer, [records[i].text for i in probe], labels[probe], k,
-                per_cluster=cfg.probe_per_cluster, seed=cfg.probe_seed), "overall": None}
-        halves = load_halves("probe", probe_speech, cfg.pool, probe_features.lengths())
+                teacher, student, scorer, [records[i].text for i in pool.probe],
+                pool.labels[pool.probe], k, per_cluster=cfg.probe_per_cluster,
+                seed=cfg.probe_seed), "overall": None}
+        halves = load_halves("probe", pool.probe_speech, cfg.pool, probe_features.lengths())
         rows, overall = probe_clusters(
             model, teacher, scorer, halves, probe_features,
             [cluster_of[it.text_id.removesuffix(HALF_SUFFIX)] for it in halves.items], k,
             seed=cfg.probe_seed)
         return {"rows": rows, "overall": overall}
 
-    load_weights(start, model)
-    model.to(device)
-    before = _cached(out / "misalignment_before.json",
-                     _key(identity, cfg.scorer_kind, [records[i].id for i in probe], "before"),
-                     score)
+    # -- misalignment per cluster, selection and its speech -----------------------------------
+    before = (_cached(out / "misalignment_before.json",
+                      _key(identity, cfg.scorer_kind, [records[i].id for i in pool.probe],
+                           "before"), score) if world.main else None)
+    chosen = world.from_main(_select(ctx, cfg, records, pool, before) if world.main else None)
+
+    # -- continued training ---------------------------------------------------------------------
+    heldout_refs = [*cfg.heldout, *[HalvesRef(name=h.name, speech=str(path), texts=h.texts,
+                                              limit=h.limit) for h, path in chosen.voice_sets]]
+    features = world.main_first(lambda: encoder_features(
+        ctx, encoder, [train_path, chosen.speech, *(
+            Path(h.speech) for h in (*cfg.train_halves, *heldout_refs))], cfg.feature_cache))
+    lengths = {r: n for r, n in features.lengths().items() if n <= cfg.max_frames}
+    held = [load_halves(h.name, h.speech, h.texts, lengths, h.limit) for h in heldout_refs]
+    natural = windows([u for u in natural_utts if u.id in lengths],
+                      cfg.utterances_per_example)
+    natural += [w for h in cfg.train_halves for w in halves_windows(
+        load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
+    synthetic = halves_windows(load_halves("synthetic", chosen.speech, cfg.pool, lengths))
+    train_windows = mix_windows(natural, synthetic, cfg.synthetic_share, cfg.seed)
+    ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}; training "
+             f"windows: {len(train_windows)} ({len(synthetic)} selected synthetic halves, "
+             f"share {cfg.synthetic_share}); held-out: "
+             + ", ".join(f"{h.name} {len(h.items)}" for h in held))
+
+    held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
+
+    def references():  # Stage I's weights on the same held-out sets
+        found = {}
+        for name in weights:
+            key = _key(identity, name, held_key)
+            load_weights(stage1 / name, model)
+            found[name] = _cached(Path(cfg.feature_cache).parent / "reading" / f"{key}.json",
+                                  key, lambda: measure(model, teacher, scorer, held, features))
+        return found
+
+    reference = world.main_first(references)
+    trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
+                            ExampleBuilder(student), features, out, log=ctx.log_metrics,
+                            teacher_key=slot_id(v, "teacher"), device=device, world=world)
+    trainer.pre_decay_checkpoint = False  # Stage II decays from its start: nothing to keep
+    if latest_checkpoint(out / "checkpoints") is None:
+        trainer.start_from(start)  # Stage I's state at the decay start
+    result = trainer.run(initial=reference[cfg.resume_from])
+    with gathered(trainer.net, cfg.strategy):  # every rank takes part under FSDP
+        after = score() if cfg.probe_after else {"rows": [], "overall": None}
+    if world.main:
+        _report(ctx, cfg, pool, before, after, chosen, reference, result["history"][-1], held)
+
+
+@dataclass
+class _Pool:
+    """The pool's clusters and the probe, from rank 0."""
+
+    rows: list[dict]
+    labels: np.ndarray
+    narrow: np.ndarray  # the share of Stage I's natural texts nearest each cluster
+    eligible: np.ndarray  # pool texts with a word count to halve
+    probe: np.ndarray
+    probe_speech: Path | None
+
+
+@dataclass
+class _Chosen:
+    """The selection and its speech, from rank 0."""
+
+    selection: Selection
+    error_rates: dict[int, float]
+    speech: Path
+    voice_sets: list[tuple[VoiceHeldout, Path]]
+
+
+def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts) -> _Pool:
+    """Cluster the pool, draw the probe texts and speak them."""
+    v = ctx.validated
+    embedder, backend = v.build("embedder"), v.build("clustering")
+    clusters = cluster_pool(records, embedder, backend, ctx.stage_dir() / "clusters",
+                            skipped=skipped)
+    labels = np.asarray(clusters.result.labels, dtype=np.int64)
+    narrow = np.bincount(backend.predict(embedder.embed([u.text for u in natural_utts])),
+                         minlength=len(clusters.rows)) / max(len(natural_utts), 1)
+    ctx.note(f"- pool `{cfg.pool}`: {clusters.summary()}")
+    eligible = np.array([i for i, r in enumerate(records) if halvable(r.text, cfg.halves_words)],
+                        dtype=np.int64)
+    if not len(eligible):
+        raise SaladError(f"no pool text has {cfg.halves_words} words to halve")
+    probe = eligible[sample_per_cluster(labels[eligible], cfg.probe_per_cluster,
+                                        cfg.probe_seed)]
+    needs_speech = cfg.scorer_kind == "probe" or cfg.asr_model
+    probe_speech = (_speak(ctx, cfg, "probe", first_halves([records[i] for i in probe], None,
+                                                           cfg.halves_words),
+                           transcribe=cfg.asr_model) if needs_speech else None)
+    return _Pool(clusters.rows, labels, narrow, eligible, probe, probe_speech)
+
+
+def _select(ctx: RunContext, cfg, records, pool: _Pool, before) -> _Chosen:
+    """Select texts by the misalignment ``before`` (and the probe's error rates), speak them
+    and the ``voice_heldout`` sets."""
+    out = ctx.stage_dir()
     error_rates = {}
     if cfg.asr_model:
-        speech = read_speech_manifest(probe_speech).records
+        cluster_of = {records[i].id: int(pool.labels[i]) for i in range(len(records))}
+        speech = read_speech_manifest(pool.probe_speech).records
         error_rates = cluster_error_rates(
             [cluster_of[r.text_id.removesuffix(HALF_SUFFIX)] for r in speech],
             [r.text for r in speech], [r.transcript or "" for r in speech])
-
-    # -- selection and its speech -------------------------------------------------------------
     m = np.array([r["mean"] for r in before["rows"]], dtype=np.float64)
-    candidates = np.setdiff1d(eligible, probe)
+    candidates = np.setdiff1d(pool.eligible, pool.probe)
     m_fill = np.where(np.isfinite(m), m, np.nanmean(m) if np.isfinite(m).any() else 1.0)
     texts = [records[i].text for i in candidates]
     seconds = estimated_seconds([split_half(t)[0] for t in texts], cfg.selection.chars_per_second)
-    selection = select_texts(labels[candidates], seconds, np.maximum(m_fill, 0.0), cfg.selection,
-                             error_rates)
+    selection = select_texts(pool.labels[candidates], seconds, np.maximum(m_fill, 0.0),
+                             cfg.selection, error_rates)
     chosen = [records[i] for i in candidates[selection.indices]]
     summary = selection.summary()
     atomic_write_json(out / "selection.json", {**summary, "mode": cfg.selection.mode,
@@ -164,58 +256,23 @@ def run(ctx: RunContext, cfg) -> None:
     ctx.note(f"- selection ({cfg.selection.mode}, gamma {cfg.selection.effective_gamma:g}): "
              f"{summary['texts']} texts, {summary['hours']:.3f} h estimated; "
              f"{len(selection.dropped)} clusters dropped by the quality filter")
-    selected = _speak(ctx, cfg, "selected", first_halves(chosen, None, cfg.halves_words))
+    speech = _speak(ctx, cfg, "selected", first_halves(chosen, None, cfg.halves_words))
     voice_sets = [(h, _speak(ctx, cfg, h.name, read_pool(h.halves)[0]))
                   for h in cfg.voice_heldout]
-
-    # -- continued training ---------------------------------------------------------------------
-    heldout_refs = [*cfg.heldout, *[HalvesRef(name=h.name, speech=str(path), texts=h.texts,
-                                              limit=h.limit) for h, path in voice_sets]]
-    features = encoder_features(ctx, encoder, [train_path, selected, *(
-        Path(h.speech) for h in (*cfg.train_halves, *heldout_refs))], cfg.feature_cache)
-    lengths = {r: n for r, n in features.lengths().items() if n <= cfg.max_frames}
-    held = [load_halves(h.name, h.speech, h.texts, lengths, h.limit) for h in heldout_refs]
-    natural = windows([u for u in natural_utts if u.id in lengths],
-                      cfg.utterances_per_example)
-    natural += [w for h in cfg.train_halves for w in halves_windows(
-        load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
-    synthetic = halves_windows(load_halves("synthetic", selected, cfg.pool, lengths))
-    train_windows = mix_windows(natural, synthetic, cfg.synthetic_share, cfg.seed)
-    ctx.note(f"- training windows: {len(train_windows)} ({len(synthetic)} selected synthetic "
-             f"halves, share {cfg.synthetic_share}); held-out: "
-             + ", ".join(f"{h.name} {len(h.items)}" for h in held))
-
-    trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
-                            ExampleBuilder(student), features, out, log=ctx.log_metrics,
-                            teacher_key=slot_id(v, "teacher"), device=device)
-    held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
-    reference = {}
-    for name in weights:  # Stage I's weights on the same held-out sets
-        load_weights(stage1 / name, model)
-        key = _key(identity, name, held_key)
-        reference[name] = _cached(Path(cfg.feature_cache).parent / "reading" / f"{key}.json",
-                                  key, trainer.measure)
-    trainer.pre_decay_checkpoint = False  # Stage II decays from its start: nothing to keep
-    if latest_checkpoint(out / "checkpoints") is None:
-        load_checkpoint(start, model, trainer.optimizer)  # Stage I's state at the decay start
-    result = trainer.run(initial=reference[cfg.resume_from])
-    after = score() if cfg.probe_after else {"rows": [], "overall": None}
-    _report(ctx, cfg, clusters.rows, before, after, selection, error_rates, reference,
-            result["history"][-1], held, narrow)
+    return _Chosen(selection, error_rates, speech, voice_sets)
 
 
-def _report(ctx, cfg, rows, before, after, selection, error_rates, reference, final, held,
-            narrow):
+def _report(ctx, cfg, pool: _Pool, before, after, chosen: _Chosen, reference, final, held):
     out = ctx.stage_dir()
-    summary = selection.summary()
+    summary = chosen.selection.summary()
     share = {c["cluster"]: c["budget_share"] for c in summary["clusters"]}
     table = add_columns(
-        rows, M_before={r["cluster"]: r["mean"] for r in before["rows"]},
+        pool.rows, M_before={r["cluster"]: r["mean"] for r in before["rows"]},
         ci95={r["cluster"]: r["ci95"] for r in before["rows"]},
         M_mismatched={r["cluster"]: r.get("m_mismatched") for r in before["rows"]},
         M_after={r["cluster"]: r["mean"] for r in after["rows"]},
-        cer=error_rates, budget_share=share,
-        natural_share={c: float(x) for c, x in enumerate(narrow)})
+        cer=chosen.error_rates, budget_share=share,
+        natural_share={c: float(x) for c, x in enumerate(pool.narrow)})
     write_cluster_table(out / "clusters.json", table)
     order = sorted(table, key=lambda r: -(r["budget_share"] or 0.0))
     columns = ["M_before", "ci95", "M_mismatched", "M_after", "cer", "budget_share",

@@ -79,10 +79,6 @@ class Stage2StageConfig(Stage1Config):
 
 
 def check(cfg: Stage2StageConfig, ports: Mapping[str, Mapping[str, Any]]) -> Iterator[Problem]:
-    if cfg.strategy != "none":
-        yield Problem("strategy", f"stage2 runs in one process (without torchrun), so its "
-                                  f"training cannot use strategy {cfg.strategy!r}: set "
-                                  "strategy: none (docs/cluster.md)")
     voices = ports.get("tts", {}).get("voices")
     if voices and cfg.voice not in voices:
         yield Problem("voice", f"voice {cfg.voice!r} is not one of the tts component's voices "
@@ -100,4 +96,5 @@ STAGE2 = StageDef(
     needs=("encoder", "adapter", "teacher", "student", "loss", "scorer", "embedder",
            "clustering", "tts"),
     check=check,
+    distributed=True,  # under torchrun every rank trains; rank 0 selects and synthesizes
 )
