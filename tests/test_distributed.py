@@ -1,6 +1,7 @@
 """Distributed Stage I on CPU (gloo): 2 ranks train like 1 rank with the same global batch
 (also when it is set in student positions, ``batch_tokens``), and a checkpoint written on one
-number of ranks resumes on another, for DDP and FSDP2.
+number of ranks resumes on another, for DDP and FSDP2; a teacher sharded with FSDP2 teaches
+as the whole one does.
 
 Each run is a group of processes started with ``torch.multiprocessing``, each joining the
 group from the variables ``torchrun`` would set. Loss curves of 1 and 2 ranks differ only by
@@ -17,6 +18,7 @@ import socket
 import pytest
 import torch
 import torch.multiprocessing as mp
+from torch.distributed.tensor import DTensor
 
 from salad.core.plugin_host import get_host
 
@@ -59,9 +61,14 @@ def _worker(rank, size, port, lm_dir, out_dir, strategy, stop_after, result, set
     trainer.log = log
     summary = trainer.run(stop_after=stop_after, progress=False)
     if world.main:
+        teacher = [p for p in trainer.teacher.module.parameters()]
+        local = sum(p.to_local().numel() if isinstance(p, DTensor) else p.numel()
+                    for p in teacher)
         with open(result, "w", encoding="utf-8") as f:
             json.dump({"losses": losses, "micro_batches": micro_batches, "step": summary["step"],
-                       "misalignment": [h["misalignment"] for h in summary["history"]]}, f)
+                       "misalignment": [h["misalignment"] for h in summary["history"]],
+                       "forgetting": [h["forgetting"] for h in summary["history"]],
+                       "teacher_share": local / sum(p.numel() for p in teacher)}, f)
     torch.distributed.destroy_process_group()
 
 
@@ -124,3 +131,23 @@ def test_checkpoint_resumes_on_another_number_of_ranks(tmp_path, tiny_lm_dir, st
     assert diff < TOLERANCE
     assert resumed["misalignment"][-1] == pytest.approx(full["misalignment"][-1],
                                                         abs=TOLERANCE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("teacher_topk", [64, 0])
+def test_a_sharded_teacher_teaches_like_a_whole_one(tmp_path, tiny_lm_dir, teacher_topk):
+    """``teacher_sharding: fsdp`` on 2 ranks: each holds about half of the teacher, and the loss
+    curve and held-out metrics are those of 1 rank with the whole teacher, whether the teacher
+    runs once for its top-k cache (12 windows, one batch: rank 1 runs a pass it discards) or
+    every step and in every held-out measurement (``teacher_topk: 0``)."""
+    settings = dict(SETTINGS, teacher_topk=teacher_topk)
+    whole = _run(tmp_path, tiny_lm_dir, 1, "fsdp", "whole", settings=settings)
+    sharded = _run(tmp_path, tiny_lm_dir, 2, "fsdp", "sharded",
+                   settings=dict(settings, teacher_sharding="fsdp"))
+    assert whole["teacher_share"] == 1.0 and 0.45 < sharded["teacher_share"] < 0.55
+    diff = _max_diff(whole["losses"], sharded["losses"])
+    print(f"teacher_topk {teacher_topk}: max |loss(whole teacher) - loss(sharded teacher)| = "
+          f"{diff:.2e}")
+    assert diff < TOLERANCE
+    for key in ("misalignment", "forgetting"):
+        assert sharded[key] == pytest.approx(whole[key], abs=TOLERANCE), key

@@ -60,3 +60,14 @@ def test_plan_counts_whole_rounds_to_reach_batch_tokens():
                        "80", "stages.0.config.batch_tokens=2000000", env={"HF_HUB_OFFLINE": "1"})
     assert result.returncode == 0, result.stderr
     assert "1024 windows = 2,097,152 tokens" in result.stdout
+
+
+def test_a_sharded_teacher_takes_its_share_of_each_gpu():
+    base = dict(student=KNOWN_LMS["Qwen/Qwen2.5-3B"], teacher=KNOWN_LMS["Qwen/Qwen2.5-3B"],
+                adapter_params=0, strategy="fsdp", gpus=8, gpu_memory_gb=80, batch_size=1,
+                grad_accum=8, steps=10, seq_len=2048, activation_checkpointing=True, mfu=0.4,
+                peak_tflops=989)
+    whole = dict(plan(PlanInput(**base)))["memory/GPU: teacher (bf16, frozen, replicate)"]
+    part = dict(plan(PlanInput(**base, teacher_sharding="fsdp")))[
+        "memory/GPU: teacher (bf16, frozen, fsdp)"]
+    assert float(whole.split()[0]) == pytest.approx(8 * float(part.split()[0]), rel=0.02)

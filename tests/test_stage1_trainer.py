@@ -111,6 +111,19 @@ def test_batch_tokens_needs_an_adapter_with_a_fixed_downsample():
     assert not list(check(cfg, {"adapter": {"downsample": 4}, "loss": {}}))
 
 
+def test_a_sharded_teacher_needs_a_torchrun_strategy(tmp_path, tiny_lm):
+    from salad.core.errors import SaladError
+    from salad.stages.stage1.spec import Stage1StageConfig, check
+
+    values = dict(train_manifest="t.jsonl", teacher_sharding="fsdp",
+                  heldout=[{"name": "h", "speech": "s.jsonl", "texts": "t.jsonl"}])
+    (problem,) = check(Stage1StageConfig(**values), {"loss": {}})
+    assert problem.loc == "teacher_sharding" and "strategy is none" in problem.message
+    assert not list(check(Stage1StageConfig(**values, strategy="fsdp"), {"loss": {}}))
+    with pytest.raises(SaladError, match="needs a torchrun launch"):
+        _setup(tmp_path, tiny_lm, teacher_sharding="fsdp")  # no process group joined
+
+
 def test_start_from_takes_a_checkpoint_of_either_kind(tmp_path, tiny_lm):
     """Stage II starts from Stage I's weights and optimizer state, whether Stage I ran in one
     process (safetensors) or under torchrun (a torch.distributed.checkpoint folder)."""

@@ -51,7 +51,7 @@ def cmd_plan(args) -> int:
         gpu_memory_gb=args.gpu_memory, batch_size=cfg.batch_size,
         grad_accum=grad_accum, steps=cfg.steps,
         seq_len=args.seq_len, activation_checkpointing=cfg.activation_checkpointing,
-        mfu=args.mfu, peak_tflops=args.peak_tflops))
+        mfu=args.mfu, peak_tflops=args.peak_tflops, teacher_sharding=cfg.teacher_sharding))
     width = max(len(label) for label, _ in rows)
     print(f"plan for {args.recipe} (Stage I)")
     for label, value in rows:

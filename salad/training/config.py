@@ -65,6 +65,10 @@ class Stage1Config(BaseModel):
                             "grad_accum windows whatever the number of ranks")
     activation_checkpointing: bool = Field(False, description="Recompute the student LM's "
                                                               "activations in backward")
+    teacher_sharding: Literal["replicate", "fsdp"] = Field(
+        "replicate", description="The frozen teacher under ddp or fsdp: replicate (whole on "
+                                 "every rank) or fsdp (its blocks sharded with FSDP2, each "
+                                 "gathered for its forward: 1/N of its weights per rank)")
     teacher_topk: int = Field(64, ge=0,
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")

@@ -12,7 +12,9 @@ A training micro-batch is one call of the wrapper (``SpeechLM.forward``), which 
 hook. Evaluation calls the model's methods directly: :func:`gathered` holds the root's
 parameters whole meanwhile.
 
-The frozen teacher stays whole on every rank.
+The frozen teacher stays whole on every rank, or with ``teacher_sharding: fsdp`` is sharded
+the same way (:func:`shard_teacher`): each rank then holds 1/N of its weights, and every rank
+must call it together (the same number of forward passes), since each pass gathers the shards.
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ def init(strategy: str, device: torch.device) -> World:
     return world
 
 
+def _fully_shard(model: nn.Module, frozen_blocks: bool) -> None:
+    """FSDP2 on every block of every ``ModuleList`` of ``model`` (with ``frozen_blocks``
+    False, only blocks that train) and on its root."""
+    from torch.distributed.fsdp import fully_shard
+
+    for module in list(model.modules()):
+        if isinstance(module, nn.ModuleList):
+            for block in module:
+                if frozen_blocks or any(p.requires_grad for p in block.parameters()):
+                    fully_shard(block)
+    fully_shard(model)
+
+
 def wrap(model: nn.Module, strategy: str, device: torch.device) -> nn.Module:
     """``model`` for data-parallel training (the same module for ``none``)."""
     if strategy == "ddp":
@@ -64,15 +79,47 @@ def wrap(model: nn.Module, strategy: str, device: torch.device) -> nn.Module:
         ids = [device.index] if device.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids)
     if strategy == "fsdp":
-        from torch.distributed.fsdp import fully_shard
-
-        for module in list(model.modules()):
-            if isinstance(module, nn.ModuleList):
-                for block in module:
-                    if any(p.requires_grad for p in block.parameters()):
-                        fully_shard(block)
-        fully_shard(model)
+        _fully_shard(model, frozen_blocks=False)
     return model
+
+
+class ShardedTeacher:
+    """A frozen teacher LM whose torch module is sharded with FSDP2: its blocks gather their
+    weights in their own forward, and the root's (embeddings, final norm, head) are gathered
+    around each call of the LM's methods. ``collective``: every rank must make the same calls
+    (a rank with no work of its own still runs the pass; see the teacher top-k cache)."""
+
+    collective = True
+
+    def __init__(self, teacher):
+        module = getattr(teacher, "module", None)
+        if not isinstance(module, nn.Module):
+            raise SaladError(f"teacher_sharding fsdp: the teacher ({type(teacher).__name__}) has "
+                             "no torch module to shard; set teacher_sharding: replicate")
+        _fully_shard(module, frozen_blocks=True)
+        self._teacher, self._module = teacher, module
+
+    def __getattr__(self, name):
+        return getattr(self._teacher, name)
+
+    def embed(self, token_ids: torch.Tensor) -> torch.Tensor:
+        with gathered(self._module, "fsdp"):
+            return self._teacher.embed(token_ids)
+
+    def hidden_states(self, inputs_embeds: torch.Tensor,
+                      attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        with gathered(self._module, "fsdp"):
+            return self._teacher.hidden_states(inputs_embeds, attention_mask)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        with gathered(self._module, "fsdp"):
+            return self._teacher.logits(hidden)
+
+
+def shard_teacher(teacher, sharding: str):
+    """The teacher as ``teacher_sharding`` asks: the same object (``replicate``) or a
+    :class:`ShardedTeacher` (``fsdp``; needs a joined process group)."""
+    return ShardedTeacher(teacher) if sharding == "fsdp" else teacher
 
 
 @contextmanager

@@ -11,7 +11,7 @@ its parameter count is exact whatever the plugin. Memory per GPU, in GiB:
   34 x tokens x hidden bytes per layer (Korthikanti et al. 2022, flash attention), only the
   layer inputs (2 bytes each) with activation checkpointing, plus one layer recomputed; and
   the fp32 logits at text positions, their log-softmax and its gradient (12 B x vocabulary);
-- teacher: bf16 weights on every GPU (frozen, whole);
+- teacher: bf16 weights on every GPU (frozen; whole, or 1/N with ``teacher_sharding: fsdp``);
 - encoder: 0 during training (its frames come from the feature cache, computed before).
 
 Throughput: tokens/s = GPUs x peak x MFU / FLOPs per token, with FLOPs per token = 6 x trained
@@ -92,6 +92,7 @@ class PlanInput:
     activation_checkpointing: bool
     mfu: float
     peak_tflops: float
+    teacher_sharding: str = "replicate"
 
 
 def plan(p: PlanInput) -> list[tuple[str, str]]:
@@ -105,11 +106,13 @@ def plan(p: PlanInput) -> list[tuple[str, str]]:
     logits = 12 * tokens * s.vocab
     gathered = 4 * (s.vocab * s.hidden * (1 if s.tied else 2) + p.adapter_params) \
         if p.strategy == "fsdp" else 0
-    teacher = 2 * p.teacher.params if p.teacher else 0
+    teacher = (2 * p.teacher.params if p.teacher else 0) \
+        / (p.gpus if p.teacher_sharding == "fsdp" else 1)
     memory = {"weights (fp32)": 4 * trained / shard, "gradients (fp32)": 4 * trained / shard,
               "AdamW moments (fp32)": 8 * trained / shard, "gathered root (FSDP2)": gathered,
               "activations (bf16)": acts, "logits (fp32, text positions)": logits,
-              "teacher (bf16, frozen)": teacher, "encoder (features cached)": 0}
+              f"teacher (bf16, frozen, {p.teacher_sharding})": teacher,
+              "encoder (features cached)": 0}
     total = sum(memory.values())
     flops = (8 if p.activation_checkpointing else 6) * trained \
         + (2 * p.teacher.params if p.teacher else 0) + 12 * s.layers * s.hidden * p.seq_len

@@ -36,7 +36,7 @@ from .data import (
     spoken_ids,
 )
 from .device import precision_for
-from .distributed import World, gathered, grad_sync, local_share, wrap
+from .distributed import World, gathered, grad_sync, local_share, shard_teacher, wrap
 from .reading import HalvesSet, reading_metrics
 from .schedule import build_optimizer, decay_start_step, set_lr
 from .teacher_cache import TeacherCache
@@ -112,6 +112,10 @@ class Stage1Trainer:
         model.to(self.device)
         if self.device.type != "cpu":
             teacher.to(self.device)
+        if cfg.teacher_sharding != "replicate" and not self.world.joined:
+            raise SaladError(f"teacher_sharding {cfg.teacher_sharding} needs a torchrun launch "
+                             "(strategy ddp or fsdp)")
+        self.teacher = shard_teacher(teacher, cfg.teacher_sharding)
         if cfg.activation_checkpointing:
             enable_activation_checkpointing(model)
         self.net = wrap(model, cfg.strategy, self.device)

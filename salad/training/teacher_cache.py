@@ -9,7 +9,10 @@ The cache is a sharded job (:mod:`salad.data.shards`): the windows form groups o
 group order into ``teacher_topk.safetensors``. Every rank forms the batches one process forms
 (the padding of a window's batch changes its log-probs in the last digits), so the merged
 file is the same for any number of ranks. A rerun reuses the merged file, or else the shards,
-of the same windows, teacher, k and batch size.
+of the same windows, teacher, k and batch size. A sharded teacher
+(:class:`~salad.training.distributed.ShardedTeacher`) needs every rank in each of its passes:
+then every rank runs the same number of rounds (one with no group left runs a pass it discards),
+and a rerun keeps the shards only when every rank has its own.
 """
 
 from __future__ import annotations
@@ -99,14 +102,26 @@ def write_shard(teacher, builder: ExampleBuilder, windows: Sequence[Sequence[Utt
     of pairs) as its shard of ``path`` (atomic); a finished shard of the same key is kept."""
     out = _shard(path, world.rank, world.size)
     key = f"{fp}|{batch_size}"
-    if _key(out, "key") == key:
+    done = _key(out, "key") == key
+    groups = _groups(len(windows), batch_size)
+    mine = share(groups, world)
+    collective = getattr(teacher, "collective", False)
+    if collective:  # a sharded teacher: every rank runs every round, or none does
+        done = world.sum([float(done)])[0] == world.size
+        rounds = -(-len(groups) // world.size)
+    else:
+        rounds = len(mine)
+    if done:
         return out
     logprobs, indices, pairs = [], [], []
-    for group in progress_bar(share(_groups(len(windows), batch_size), world),
-                              desc="teacher top-k", unit="batch", disable=not world.main):
+    for round_ in progress_bar(range(rounds), desc="teacher top-k", unit="batch",
+                               disable=not world.main):
+        group = mine[round_] if round_ < len(mine) else groups[0]  # a pass for the others
         layouts = builder.text_layouts([windows[i] for i in group])
         with torch.no_grad():
             top = TeacherTopK.from_logits(teacher_logits(teacher, collate(layouts)), k)
+        if round_ >= len(mine):
+            continue
         logprobs.append(top.logprobs.to(torch.float16))
         indices.append(top.indices.to(torch.int32))
         pairs += [len(lay.pairs) for lay in layouts]

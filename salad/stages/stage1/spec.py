@@ -24,6 +24,10 @@ def check(cfg: Stage1StageConfig, ports: Mapping[str, Mapping[str, Any]]) -> Ite
         yield Problem("teacher_topk", f"teacher_topk {cfg.teacher_topk} caches the teacher as a "
                                       "top-k, but the loss reads dense teacher logits only (its "
                                       "port teacher_top_k is false); set teacher_topk: 0")
+    if cfg.teacher_sharding != "replicate" and cfg.strategy == "none":
+        yield Problem("teacher_sharding", f"teacher_sharding {cfg.teacher_sharding} shards the "
+                                          "teacher among torchrun ranks, but strategy is none "
+                                          "(one process); set strategy: ddp or fsdp")
     if cfg.batch_tokens is not None and ports.get("adapter", {}).get("downsample", 1) is None:
         yield Problem("batch_tokens", "batch_tokens counts a step's positions before the "
                                       "forward, but the adapter's output length depends on its "
