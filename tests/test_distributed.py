@@ -1,7 +1,7 @@
 """Distributed Stage I on CPU (gloo): 2 ranks train like 1 rank with the same global batch
-(also when it is set in student positions, ``batch_tokens``), and a checkpoint written on one
-number of ranks resumes on another, for DDP and FSDP2; a teacher sharded with FSDP2 teaches
-as the whole one does.
+(also when it is set in student positions, ``batch_tokens``) and, sharing the held-out
+batches, measure what 1 rank measures; a checkpoint written on one number of ranks resumes on
+another, for DDP and FSDP2; a teacher sharded with FSDP2 teaches as the whole one does.
 
 Each run is a group of processes started with ``torch.multiprocessing``, each joining the
 group from the variables ``torchrun`` would set. Loss curves of 1 and 2 ranks differ only by
@@ -26,8 +26,9 @@ from .helpers.tiny_stage1 import tiny_trainer
 
 TOLERANCE = 1e-4  # absolute, nats per token, on the training loss of each step (about 2.8)
 # global batch of 8 windows: 2 micro-batches of 4, on 1 rank or split over 2
+# held-out metrics: 48 halves in 3 batches of 16, shared by the ranks (2 and 1 on 2 ranks)
 SETTINGS = dict(steps=6, batch_size=4, grad_accum=2, warmup_steps=2, eval_every=3,
-                checkpoint_every=2)
+                checkpoint_every=2, heldout_texts=24)
 # a global batch of at least 820 student positions: 2 or 3 rounds of the 8 windows above
 # (about 410 positions each), so 4 or 6 micro-batches a step, 2 or 3 on each of 2 ranks
 BATCH_TOKENS = dict(SETTINGS, steps=3, batch_tokens=820)
@@ -68,6 +69,7 @@ def _worker(rank, size, port, lm_dir, out_dir, strategy, stop_after, result, set
             json.dump({"losses": losses, "micro_batches": micro_batches, "step": summary["step"],
                        "misalignment": [h["misalignment"] for h in summary["history"]],
                        "forgetting": [h["forgetting"] for h in summary["history"]],
+                       "heldout": summary["history"][-1],
                        "teacher_share": local / sum(p.numel() for p in teacher)}, f)
     torch.distributed.destroy_process_group()
 
@@ -99,6 +101,11 @@ def test_two_ranks_give_the_loss_curve_of_one(tmp_path, tiny_lm_dir, strategy):
           f"{len(one['losses'])} steps")
     assert diff < TOLERANCE
     assert two["misalignment"] == pytest.approx(one["misalignment"], abs=TOLERANCE)
+    assert one["heldout"]["held/positions"] == two["heldout"]["held/positions"] > 0
+    for key, value in one["heldout"].items():  # every held-out metric; the tiny LM's shares
+        # divide by a small NLL span (text barely helps it), which magnifies float noise
+        assert two["heldout"][key] == pytest.approx(value, rel=1e-3, abs=TOLERANCE,
+                                                    nan_ok=True), key
 
 
 def test_batch_tokens_on_two_ranks_gives_the_loss_curve_of_one(tmp_path, tiny_lm_dir):

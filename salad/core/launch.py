@@ -57,6 +57,16 @@ class World:
         dist.broadcast_object_list(box, src=0)
         return box[0]
 
+    def gather(self, value: T) -> list[T]:
+        """Every rank's ``value``, in rank order, on every rank (``[value]`` on one process)."""
+        if not self.joined:
+            return [value]
+        import torch.distributed as dist
+
+        values: list = [None] * self.size
+        dist.all_gather_object(values, value)
+        return values
+
     def sum(self, values: list[float]) -> list[float]:
         """Element-wise sum of ``values`` over the ranks (unchanged on one process)."""
         if not self.joined:

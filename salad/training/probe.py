@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..analysis.bootstrap import cluster_intervals
+from ..core.launch import World
 from .data import FeatureLookup
 from .reading import HalvesSet, pooled, reading_metrics
 
@@ -42,10 +43,12 @@ def cluster_reading(items: Sequence[dict], clusters: Sequence[int], n_clusters: 
 
 def probe_clusters(model, teacher, scorer, halves: HalvesSet, features: FeatureLookup,
                    clusters: Sequence[int], n_clusters: int, *, batch_size: int = 16,
-                   seed: int = 0) -> tuple[list[dict], dict[str, float]]:
+                   seed: int = 0, world: World | None = None,
+                   together: bool = False) -> tuple[list[dict], dict[str, float]]:
     """Per-cluster rows (:func:`cluster_reading`) of the probe set ``halves`` (``clusters``:
-    each item's cluster) and the reading metrics of the whole probe set."""
+    each item's cluster) and the reading metrics of the whole probe set; the ranks of
+    ``world`` share the probe's batches (:func:`~salad.training.reading.reading_metrics`)."""
     items: list[dict] = []
     overall = reading_metrics(model, teacher, scorer, halves, features, batch_size=batch_size,
-                              per_item=items)
+                              per_item=items, world=world, together=together)
     return cluster_reading(items, clusters, n_clusters, seed=seed), overall

@@ -31,7 +31,9 @@ import torch.nn.functional as F
 
 from ..core.errors import SaladError
 from ..core.items import TextRecord
+from ..core.launch import World
 from ..data.manifests import read_speech_manifest, read_text_manifest
+from ..data.shards import share
 from ..data.text import HALF_SUFFIX, split_half
 from ..speech.interleave import Segment, build_layout, collate
 from ..speech.model import SpeechLM, teacher_logits
@@ -161,22 +163,49 @@ def pooled(items: Sequence[dict]) -> dict[str, float]:
     return out
 
 
+def length_order(halves: HalvesSet) -> list[int]:
+    """Item indices by the length of their text (longest first), so that a batch pads little:
+    every condition's layout is about as long as the item's first half plus its rest (a
+    mismatch is an item of similar length)."""
+    return sorted(range(len(halves.items)),
+                  key=lambda i: -(len(halves.items[i].first) + len(halves.items[i].rest)))
+
+
 @torch.no_grad()
 def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                     features: FeatureLookup, batch_size: int = 16,
-                    per_item: list[dict] | None = None) -> dict[str, float]:
+                    per_item: list[dict] | None = None,
+                    by_length: bool = True, world: World | None = None,
+                    together: bool = False) -> dict[str, float]:
     """The reading metrics of one halves set (see the module docstring); ``scorer`` (a
     misalignment scorer) gives M and F per position. ``per_item``: a list that receives, per
     item in order, its scored ``positions`` and the sums over them of the NLL per condition
     (``nll_<condition>``), ``m`` and ``m_mismatched`` (Stage II's probe groups them by
-    cluster)."""
+    cluster). ``by_length``: batch items of similar length (:func:`length_order`; False keeps
+    the set's order, padding each batch to its longest item).
+
+    ``world``: the ranks of a launch share the batches (rank r takes batches r, r + n, ...,
+    the batches one process forms, so each item's sums are the same whatever n) and every rank
+    gets the whole set's metrics and per-item sums. ``together``: every rank must take part in
+    every forward pass (a student or teacher sharded with FSDP2); a rank whose batches are used
+    up then runs one more that it discards."""
     lm = model.student
     was_training = model.training
     model.eval()
     acc = _Scored()
+    world = world or World()
+    if world.size > 1 and not world.joined:
+        raise SaladError(f"reading metrics for rank {world.rank} of {world.size}: the ranks "
+                         "share the batches, which needs the launch's process group")
+    order = length_order(halves) if by_length else list(range(len(halves.items)))
+    batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+    mine = share(batches, world)
+    rounds = -(-len(batches) // world.size) if together else len(mine)
+    sums: dict[int, dict] = {}
     try:
-        for start in range(0, len(halves.items), batch_size):
-            idx = list(range(start, min(start + batch_size, len(halves.items))))
+        for round_ in range(rounds):
+            spare = round_ >= len(mine)  # a pass for the other ranks, discarded
+            idx = batches[0] if spare else mine[round_]
             items = [halves.items[i] for i in idx]
             others = [halves.items[halves.mismatch[i]] for i in idx]
             firsts = lm.tokenize([it.first for it in items])
@@ -203,6 +232,9 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                 "text_mismatched": model.student_logits(text_mismatched)[
                     _tail(text_mismatched, counts)],
             }
+            f = scorer.score(teacher_logits(teacher, text), s_text)
+            if spare:
+                continue
             targets = none.targets.to(s_text.device)
             values = {f"nll_{key}": F.cross_entropy(value.float(), targets, reduction="none")
                       for key, value in logits.items()}
@@ -212,10 +244,18 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                 acc.sums[key.removeprefix("nll_")] += float(value.sum())
             acc.positions += int(targets.numel())
             if per_item is not None:
-                per_item += _item_sums(values, none.example_index, n)
-            f = scorer.score(teacher_logits(teacher, text), s_text)
+                sums.update(zip(idx, _item_sums(values, none.example_index, n)))
             acc.sums["f"] += float(f.sum())
             acc.f_positions += int(f.numel())
     finally:
         model.train(was_training)
+    if world.size > 1:
+        keys = list(acc.sums)
+        totals = world.sum([acc.sums[k] for k in keys] + [acc.positions, acc.f_positions])
+        acc.sums = dict(zip(keys, totals[:len(keys)]))
+        acc.positions, acc.f_positions = int(totals[-2]), int(totals[-1])
+        if per_item is not None:
+            sums = {i: row for part in world.gather(sums) for i, row in part.items()}
+    if per_item is not None:
+        per_item += [sums[i] for i in range(len(halves.items))]
     return acc.summary()

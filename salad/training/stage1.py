@@ -60,9 +60,13 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
     return row
 
 
-def measure(model, teacher, scorer, held: list[HalvesSet], features) -> dict[str, float]:
-    """The held-out reading metrics of ``model`` (unwrapped) as it is (one flat row)."""
-    return heldout_row({h.name: reading_metrics(model, teacher, scorer, h, features)
+def measure(model, teacher, scorer, held: list[HalvesSet], features,
+            world: World | None = None, together: bool = False) -> dict[str, float]:
+    """The held-out reading metrics of ``model`` (unwrapped) as it is (one flat row); the
+    ranks of ``world`` share the batches (``together``: see
+    :func:`~salad.training.reading.reading_metrics`)."""
+    return heldout_row({h.name: reading_metrics(model, teacher, scorer, h, features,
+                                                world=world, together=together)
                         for h in held})
 
 
@@ -116,6 +120,8 @@ class Stage1Trainer:
             raise SaladError(f"teacher_sharding {cfg.teacher_sharding} needs a torchrun launch "
                              "(strategy ddp or fsdp)")
         self.teacher = shard_teacher(teacher, cfg.teacher_sharding)
+        # passes that need every rank: a sharded student or teacher gathers its weights
+        self.together = cfg.strategy == "fsdp" or getattr(self.teacher, "collective", False)
         if cfg.activation_checkpointing:
             enable_activation_checkpointing(model)
         self.net = wrap(model, cfg.strategy, self.device)
@@ -228,7 +234,8 @@ class Stage1Trainer:
     def measure(self) -> dict[str, float]:
         """The held-out reading metrics of the model as it is (one flat row)."""
         with gathered(self.net, self.cfg.strategy):
-            return measure(self.model, self.teacher, self.scorer, self.held, self.features)
+            return measure(self.model, self.teacher, self.scorer, self.held, self.features,
+                           self.world, self.together)
 
     def evaluate(self, known: dict[str, float] | None = None) -> dict[str, float]:
         """Measure (or take the ``known`` metrics of these weights), log and keep in history."""

@@ -46,10 +46,12 @@ def _halves(utts: list[Utterance]) -> tuple[HalvesSet, list[Utterance]]:
     return HalvesSet("held", items, mismatch_pairs(items)), spoken
 
 
-def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, device=None, **overrides):
-    """A Stage I trainer on the tiny LM, an MLP adapter and frames that carry the text."""
+def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, device=None, heldout_texts=8,
+                 **overrides):
+    """A Stage I trainer on the tiny LM, an MLP adapter and frames that carry the text; the
+    held-out set halves ``heldout_texts`` texts in 2 voices."""
     train = _corpus(48, 1)
-    halves, spoken = _halves(_corpus(8, 2))
+    halves, spoken = _halves(_corpus(heldout_texts, 2))
     feats = _features(train + spoken)
     values = dict(train_manifest="-", heldout=[{"name": "held", "speech": "-", "texts": "-"}],
                   steps=8, batch_size=4, warmup_steps=2, eval_every=4, checkpoint_every=2,

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ...core.errors import SaladError
-from ...core.launch import env_world
+from ...core.launch import World, env_world
 from ...data.feature_cache import file_hash
 from ...data.files import atomic_write_json
 from ...data.manifests import read_speech_manifest, write_text_manifest
@@ -69,14 +69,23 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _cached(path: Path, key: str, compute):
-    """``compute()``, kept in ``path`` under ``key`` (recomputed when the key differs)."""
+def _saved(path: Path, key: str):
     if path.is_file():
         saved = json.loads(path.read_text(encoding="utf-8"))
         if saved.get("key") == key:
             return saved["value"]
-    value = compute()
-    atomic_write_json(path, {"key": key, "value": value})
+    return None
+
+
+def _cached(path: Path, key: str, compute, world: World):
+    """``compute()``, kept in ``path`` under ``key`` (recomputed when the key differs). Every
+    rank of ``world`` gets rank 0's saved value or computes its part of a new one (the ranks
+    share the work); rank 0 saves it."""
+    value = world.from_main(_saved(path, key) if world.main else None)
+    if value is None:
+        value = compute()
+        if world.main:
+            atomic_write_json(path, {"key": key, "value": value})
     return value
 
 
@@ -122,7 +131,7 @@ def run(ctx: RunContext, cfg) -> None:
         if cfg.scorer_kind == "probe" else None)
     cluster_of = {records[i].id: int(pool.labels[i]) for i in range(len(records))}
 
-    def score():
+    def score(teacher=teacher, together=False):  # the ranks share the probe's batches
         if cfg.scorer_kind == "proxy":
             return {"rows": proxy_misalignment(
                 teacher, student, scorer, [records[i].text for i in pool.probe],
@@ -132,13 +141,13 @@ def run(ctx: RunContext, cfg) -> None:
         rows, overall = probe_clusters(
             model, teacher, scorer, halves, probe_features,
             [cluster_of[it.text_id.removesuffix(HALF_SUFFIX)] for it in halves.items], k,
-            seed=cfg.probe_seed)
+            seed=cfg.probe_seed, world=world, together=together)
         return {"rows": rows, "overall": overall}
 
     # -- misalignment per cluster, selection and its speech -----------------------------------
-    before = (_cached(out / "misalignment_before.json",
-                      _key(identity, cfg.scorer_kind, [records[i].id for i in pool.probe],
-                           "before"), score) if world.main else None)
+    before = _cached(out / "misalignment_before.json",
+                     _key(identity, cfg.scorer_kind, [records[i].id for i in pool.probe],
+                          "before"), score, world)
     chosen = world.from_main(_select(ctx, cfg, records, pool, before) if world.main else None)
 
     # -- continued training ---------------------------------------------------------------------
@@ -162,16 +171,13 @@ def run(ctx: RunContext, cfg) -> None:
 
     held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
 
-    def references():  # Stage I's weights on the same held-out sets
-        found = {}
-        for name in weights:
-            key = _key(identity, name, held_key)
-            load_weights(stage1 / name, model)
-            found[name] = _cached(Path(cfg.feature_cache).parent / "reading" / f"{key}.json",
-                                  key, lambda: measure(model, teacher, scorer, held, features))
-        return found
-
-    reference = world.main_first(references)
+    reference = {}  # Stage I's weights on the same held-out sets
+    for name in weights:
+        key = _key(identity, name, held_key)
+        load_weights(stage1 / name, model)
+        reference[name] = _cached(
+            Path(cfg.feature_cache).parent / "reading" / f"{key}.json", key,
+            lambda: measure(model, teacher, scorer, held, features, world), world)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
                             ExampleBuilder(student), features, out, log=ctx.log_metrics,
                             teacher_key=slot_id(v, "teacher"), device=device, world=world)
@@ -180,7 +186,8 @@ def run(ctx: RunContext, cfg) -> None:
         trainer.start_from(start)  # Stage I's state at the decay start
     result = trainer.run(initial=reference[cfg.resume_from])
     with gathered(trainer.net, cfg.strategy):  # every rank takes part under FSDP
-        after = score() if cfg.probe_after else {"rows": [], "overall": None}
+        after = (score(trainer.teacher, trainer.together) if cfg.probe_after
+                 else {"rows": [], "overall": None})
     if world.main:
         _report(ctx, cfg, pool, before, after, chosen, reference, result["history"][-1], held)
 
