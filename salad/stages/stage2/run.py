@@ -20,11 +20,13 @@ from ...core.launch import World, env_world
 from ...data.feature_cache import file_hash
 from ...data.files import atomic_write_json
 from ...data.manifests import read_speech_manifest, write_text_manifest
+from ...data.shards import merge_when_done
 from ...data.text import HALF_SUFFIX, first_halves, halvable, split_half
 from ...evaluation.run_models import slot_id
 from ...runner import RunContext
 from ...selection.clusters import add_columns, format_cluster_table, write_cluster_table
-from ...selection.pool import cluster_pool, read_pool
+from ...selection.embed_shards import embed_shard, merge_shards, read_vectors
+from ...selection.pool import cluster_vectors, read_pool
 from ...selection.proxy import proxy_misalignment, sample_per_cluster
 from ...selection.quality import cluster_error_rates
 from ...selection.select import Selection, estimated_seconds, select_texts
@@ -97,10 +99,11 @@ def _cached(path: Path, key: str, compute, world: World):
 
 
 def run(ctx: RunContext, cfg) -> None:
-    """The stage on every rank of a ``torchrun`` launch (or on one process): rank 0 clusters
-    and selects while the other ranks wait; every rank synthesizes its share of each speech job
-    and probes; what caches its result (feature encoding) runs on rank 0 first and is then read
-    by the others; every rank trains and probes after training; rank 0 writes the report."""
+    """The stage on every rank of a ``torchrun`` launch (or on one process): every rank embeds
+    its blocks of the pool, rank 0 clusters, every rank synthesizes its share of each speech
+    job, the ranks share the probe's batches, rank 0 selects; the encoder features are cached
+    by rank 0 first and then read by the others; the ranks share the reference metrics, every
+    rank trains and probes after training; rank 0 writes the report."""
     v = ctx.validated
     out = ctx.stage_dir()
     device = resolve_device(ctx.recipe.device, env_world().local_rank)
@@ -111,8 +114,7 @@ def run(ctx: RunContext, cfg) -> None:
     if not (start / "model.safetensors").is_file():
         raise SaladError(f"stage2 continues from {start}, which does not exist: run stage1 "
                          "first (its pre-decay checkpoint is written where the decay starts)")
-    records, skipped = read_pool(cfg.pool)
-    records = records[:cfg.pool_limit] if cfg.pool_limit else records
+    records, skipped = read_pool(cfg.pool, cfg.pool_limit)
     train_path = Path(cfg.train_manifest)
     natural_utts = read_utterances(train_path)[0]
 
@@ -129,10 +131,12 @@ def run(ctx: RunContext, cfg) -> None:
     if device.type != "cpu":  # the probe and the reference metrics run before the trainer does
         teacher.to(device)
 
-    # -- clusters of the pool (rank 0) and the probe's speech (every rank) ---------------------
+    # -- the pool's vectors (every rank), its clusters (rank 0), the probe's speech (every rank)
     # (each broadcast from rank 0 also orders the text manifests it wrote before the speech jobs
     # of the other ranks read them)
-    pool = world.from_main(_cluster(ctx, cfg, records, skipped, natural_utts)
+    embedder = v.build("embedder")
+    _embed_pool(ctx, cfg, embedder, world)
+    pool = world.from_main(_cluster(ctx, cfg, records, skipped, natural_utts, embedder)
                            if world.main else None)
     k = len(pool.rows)
     probe_speech = (_speak(ctx, cfg, "probe", world, transcribe=cfg.asr_model)
@@ -230,12 +234,27 @@ def _speaks_probe(cfg) -> bool:
     return cfg.scorer_kind == "probe" or bool(cfg.asr_model)
 
 
-def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts) -> _Pool:
-    """Cluster the pool and draw the probe texts (written to be spoken when they are)."""
-    v = ctx.validated
-    embedder, backend = v.build("embedder"), v.build("clustering")
-    clusters = cluster_pool(records, embedder, backend, ctx.stage_dir() / "clusters",
-                            skipped=skipped)
+def _clusters(ctx: RunContext) -> Path:
+    """``stage2/clusters/``: the pool's vectors and clusters."""
+    return ctx.stage_dir() / "clusters"
+
+
+def _embed_pool(ctx: RunContext, cfg, embedder, world: World) -> None:
+    """Embed the pool's texts into :func:`_clusters` (:mod:`~salad.selection.embed_shards`):
+    every rank of ``world`` its blocks of ``embed_block_size`` distinct texts, the same blocks
+    for any number of ranks; rank 0 merges them once every rank is done (in the launch's
+    process group)."""
+    embed_shard(cfg.pool, embedder, slot_id(ctx.validated, "embedder"), _clusters(ctx), world,
+                cfg.embed_block_size, cfg.pool_limit)
+    merge_when_done(world, lambda: merge_shards(_clusters(ctx), world.size))
+
+
+def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts, embedder) -> _Pool:
+    """Cluster the pool by the vectors :func:`_embed_pool` merged and draw the probe texts
+    (written to be spoken when they are)."""
+    backend = ctx.validated.build("clustering")
+    clusters = cluster_vectors(records, read_vectors(_clusters(ctx)), backend, _clusters(ctx),
+                               skipped=skipped)
     labels = np.asarray(clusters.result.labels, dtype=np.int64)
     narrow = np.bincount(backend.predict(embedder.embed([u.text for u in natural_utts])),
                          minlength=len(clusters.rows)) / max(len(natural_utts), 1)
