@@ -207,8 +207,11 @@ def test_stage2_under_torchrun_trains_like_one_process(tmp_path, tiny_lm_dir, sa
     for name in SAME_FILES:
         assert (runs[1] / "stage2" / name).read_bytes() == (runs[2] / "stage2" / name).read_bytes(
         ), name
-    vectors = tmp_path / "run2" / "stage2" / "clusters"
-    assert len(list(vectors.glob("embeddings.shard-*-of-00002.safetensors"))) == 2
+    out = runs[2] / "stage2"  # both ranks did their share of each job
+    assert len(list((out / "clusters").glob("embeddings.shard-*-of-00002.safetensors"))) == 2
+    for name in ("probe", "selected", "held_low"):
+        for rank in range(2):
+            assert (out / "speech" / f"{name}.shard-0000{rank}-of-00002.jsonl").read_text()
     losses = {}
     for ranks, run_dir in runs.items():
         rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
