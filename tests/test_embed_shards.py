@@ -71,6 +71,20 @@ def test_two_ranks_merge_to_the_files_of_one(tmp_path):
     np.testing.assert_allclose(np.delete(vectors, 4, axis=0), direct, atol=1e-5)
 
 
+def test_a_limit_embeds_the_first_records_alone(tmp_path, monkeypatch):
+    manifest, config = _manifest(tmp_path), _config(tmp_path)
+    embedder = _embedder(config)
+    sizes = count_encodes(embedder, monkeypatch)
+    for size in (1, 2):
+        out = tmp_path / f"out{size}"
+        for rank in range(size):
+            embed_shard(manifest, embedder, NAME, out, World(rank, size), block_size=3, limit=6)
+        index = merge_shards(out, size)
+        assert index["ids"] == ["t0", "t1", "t2", "t3", "again", "t4"] and index["texts"] == 5
+    assert sizes == [3, 2]  # the blocks t0-t2 and t3-t4, embedded once (then cached)
+    assert (tmp_path / "out1" / VECTORS).read_bytes() == (tmp_path / "out2" / VECTORS).read_bytes()
+
+
 def test_merge_names_a_missing_shard(tmp_path):
     manifest, config = _manifest(tmp_path), _config(tmp_path)
     embed_shard(manifest, _embedder(config), NAME, tmp_path / "out", World(0, 2), block_size=3)

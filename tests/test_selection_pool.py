@@ -65,3 +65,15 @@ def test_cluster_refuses_a_config_that_is_not_an_object(tmp_path, capsys):
     assert main(["data", "cluster", str(manifest), str(tmp_path / "o"),
                  "--clustering-config", "[1, 2]"]) != 0
     assert "--clustering-config is not a JSON object" in capsys.readouterr().err
+
+
+def test_cluster_vectors_wants_one_vector_per_text(tmp_path):
+    from salad.core.errors import SaladError
+    from salad.selection.pool import cluster_vectors, read_pool
+
+    manifest = tmp_path / "pool.jsonl"
+    _manifest(manifest)
+    records, _ = read_pool(manifest, limit=5)
+    assert [r.id for r in records] == [f"noun.food:{i}" for i in range(4)] + ["noun.animal:0"]
+    with pytest.raises(SaladError, match="4 vectors for 5 texts"):
+        cluster_vectors(records, np.zeros((4, 8), dtype=np.float32), None, tmp_path / "out")

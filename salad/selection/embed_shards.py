@@ -1,7 +1,8 @@
 """Embedding a text pool as a sharded job: each rank of a ``torchrun`` launch embeds its share
-of a text manifest with a ``text_embedder`` (whose on-disk cache, when it has one, keeps every
-vector for later jobs) and writes its shard; one merge step joins the shards into the job's
-vectors in manifest order.
+of a text manifest (of its first ``limit`` records when given) with a ``text_embedder`` (whose
+on-disk cache, when it has one, keeps every vector for later jobs) and writes its shard; one
+merge step joins the shards into the job's vectors in manifest order. Stage II runs the job
+on the ranks of its launch before clustering.
 
 The manifest's distinct texts are cut into blocks of ``block_size`` in first-occurrence order,
 and rank ``r`` of ``n`` takes the blocks ``r, r + n, ...`` (:mod:`salad.data.shards`). Each block
@@ -36,8 +37,8 @@ VECTORS = "embeddings.safetensors"
 INDEX = "embeddings.json"
 
 
-def _blocks(manifest: str | Path, block_size: int) -> list[list[str]]:
-    records, _ = read_pool(manifest)
+def _blocks(manifest: str | Path, block_size: int, limit: int | None) -> list[list[str]]:
+    records, _ = read_pool(manifest, limit)
     if not records:
         raise SaladError(f"text manifest {manifest} holds no texts: nothing to embed")
     texts = list(dict.fromkeys(r.text for r in records))
@@ -45,14 +46,15 @@ def _blocks(manifest: str | Path, block_size: int) -> list[list[str]]:
 
 
 def embed_shard(manifest: str | Path, embedder, embedder_label: str, out_dir: str | Path,
-                world: World, block_size: int = 1024) -> Path:
-    """Embed this rank's blocks of ``manifest``; write its shard (atomic). ``embedder_label``
-    names the embedder and its config (shards of different embedders are not merged)."""
+                world: World, block_size: int = 1024, limit: int | None = None) -> Path:
+    """Embed this rank's blocks of ``manifest`` (of its first ``limit`` records when given);
+    write its shard (atomic). ``embedder_label`` names the embedder and its config (shards of
+    different embedders are not merged)."""
     from safetensors.numpy import save_file
 
     if block_size < 1:
         raise SaladError(f"block size must be at least 1, not {block_size}")
-    blocks = _blocks(manifest, block_size)
+    blocks = _blocks(manifest, block_size, limit)
     mine = share(range(len(blocks)), world)
     parts = [np.asarray(embedder.embed(blocks[b]), dtype=np.float32) for b in mine]
     dim = int(embedder.output_dim)
@@ -61,7 +63,8 @@ def embed_shard(manifest: str | Path, embedder, embedder_label: str, out_dir: st
     with atomic_path(path) as tmp:
         save_file({"vectors": np.ascontiguousarray(vectors)}, str(tmp), metadata={
             "manifest": str(manifest), "embedder": embedder_label,
-            "block_size": str(block_size), "blocks": json.dumps(mine)})
+            "block_size": str(block_size), "limit": json.dumps(limit),
+            "blocks": json.dumps(mine)})
     return path
 
 
@@ -80,11 +83,13 @@ def merge_shards(out_dir: str | Path, size: int) -> dict:
         with safe_open(str(path), framework="numpy") as fh:
             metas.append(fh.metadata())
             parts.append(fh.get_tensor("vectors"))
-    if len({(m["manifest"], m["embedder"], m["block_size"]) for m in metas}) != 1:
-        raise SaladError(f"{out_dir}: the shards come from different manifests, embedders or "
-                         "block sizes")
+    if len({(m["manifest"], m["embedder"], m["block_size"], m.get("limit"))
+            for m in metas}) != 1:
+        raise SaladError(f"{out_dir}: the shards come from different manifests, embedders, "
+                         "block sizes or limits")
     manifest, block_size = metas[0]["manifest"], int(metas[0]["block_size"])
-    blocks = _blocks(manifest, block_size)
+    limit = json.loads(metas[0].get("limit", "null"))
+    blocks = _blocks(manifest, block_size, limit)
     by_block: dict[int, np.ndarray] = {}
     for meta, vectors in zip(metas, parts):
         start = 0
@@ -96,7 +101,7 @@ def merge_shards(out_dir: str | Path, size: int) -> dict:
                          "the job")
     unique = np.concatenate([by_block[b] for b in range(len(blocks))])
     row = {text: i for i, text in enumerate(t for block in blocks for t in block)}
-    records, skipped = read_pool(manifest)
+    records, skipped = read_pool(manifest, limit)
     with atomic_path(out_dir / VECTORS) as tmp:
         save_file({"vectors": np.ascontiguousarray(unique[[row[r.text] for r in records]])},
                   str(tmp))
@@ -105,3 +110,10 @@ def merge_shards(out_dir: str | Path, size: int) -> dict:
              "skipped": [skipped_row(e) for e in skipped]}
     atomic_write_json(out_dir / INDEX, index)
     return index
+
+
+def read_vectors(out_dir: str | Path) -> np.ndarray:
+    """The merged ``vectors`` of ``out_dir`` (one row per record, in manifest order)."""
+    from safetensors.numpy import load_file
+
+    return load_file(str(Path(out_dir) / VECTORS))["vectors"]

@@ -1,5 +1,6 @@
-"""Cluster a text pool: embed it (cached), run a clustering backend, and write what Stage II
-reads next into a folder:
+"""Cluster a text pool: embed it (cached; or take the vectors of the sharded embedding job,
+:mod:`salad.selection.embed_shards`), run a clustering backend, and write what Stage II reads
+next into a folder:
 
 - ``clusters.json``: the cluster table (:mod:`salad.selection.clusters`), ``clusters.md`` its
   Markdown rendering;
@@ -41,12 +42,14 @@ class PoolClusters:
                 "skipped")
 
 
-def read_pool(path: str | Path) -> tuple[list[TextRecord], list[ManifestLineError]]:
-    """The records of a text manifest and its bad lines (skipped, never dropped silently)."""
+def read_pool(path: str | Path, limit: int | None = None,
+              ) -> tuple[list[TextRecord], list[ManifestLineError]]:
+    """The records of a text manifest (its first ``limit`` when given) and its bad lines
+    (skipped, never dropped silently)."""
     records, bad = [], []
     for item in read_text_manifest(path):
         (bad if isinstance(item, ManifestLineError) else records).append(item)
-    return records, bad
+    return (records[:limit] if limit else records), bad
 
 
 def skipped_row(error: ManifestLineError) -> dict:
@@ -57,11 +60,23 @@ def skipped_row(error: ManifestLineError) -> dict:
 def cluster_pool(records: Sequence[TextRecord], embedder, backend, out_dir: str | Path, *,
                  n_nearest: int = 5, skipped: Sequence[ManifestLineError] = ()) -> PoolClusters:
     """Embed ``records`` with ``embedder``, cluster them with ``backend``, write ``out_dir``."""
+    if not records:
+        raise SaladError("no texts to cluster")
+    return cluster_vectors(records, embedder.embed([r.text for r in records]), backend, out_dir,
+                           n_nearest=n_nearest, skipped=skipped)
+
+
+def cluster_vectors(records: Sequence[TextRecord], vectors: np.ndarray, backend,
+                    out_dir: str | Path, *, n_nearest: int = 5,
+                    skipped: Sequence[ManifestLineError] = ()) -> PoolClusters:
+    """Cluster ``records`` by their ``vectors`` (one row each) with ``backend``, write
+    ``out_dir``."""
     from safetensors.numpy import save_file
 
     if not records:
         raise SaladError("no texts to cluster")
-    vectors = embedder.embed([r.text for r in records])
+    if len(vectors) != len(records):
+        raise SaladError(f"{len(vectors)} vectors for {len(records)} texts to cluster")
     result = backend.fit(vectors)
     labels = np.asarray(result.labels, dtype=np.int64)
     rows = cluster_table(records, vectors, labels, result.centroids, n_nearest=n_nearest)

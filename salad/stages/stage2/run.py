@@ -20,11 +20,13 @@ from ...core.launch import World, env_world
 from ...data.feature_cache import file_hash
 from ...data.files import atomic_write_json
 from ...data.manifests import read_speech_manifest, write_text_manifest
+from ...data.shards import merge_when_done
 from ...data.text import HALF_SUFFIX, first_halves, halvable, split_half
 from ...evaluation.run_models import slot_id
 from ...runner import RunContext
 from ...selection.clusters import add_columns, format_cluster_table, write_cluster_table
-from ...selection.pool import cluster_pool, read_pool
+from ...selection.embed_shards import embed_shard, merge_shards, read_vectors
+from ...selection.pool import cluster_vectors, read_pool
 from ...selection.proxy import proxy_misalignment, sample_per_cluster
 from ...selection.quality import cluster_error_rates
 from ...selection.select import Selection, estimated_seconds, select_texts
@@ -40,28 +42,35 @@ from ...training.reading import halves_windows, load_halves
 from ...training.stage1 import Stage1Trainer, measure
 from ..stage1.run import encoder_features
 from .report import plot_clusters, reading_table
-from .spec import VoiceHeldout
 
 
-def _speak(ctx: RunContext, cfg, name: str, records, transcribe: str | None = None) -> Path:
-    """Speak ``records`` in the Stage II voice into ``stage2/speech/<name>.jsonl``."""
+def _texts(ctx: RunContext, name: str) -> Path:
+    """The text manifest ``stage2/texts/<name>.jsonl`` that :func:`_speak` speaks."""
+    return ctx.stage_dir() / "texts" / f"{name}.jsonl"
+
+
+def _speak(ctx: RunContext, cfg, name: str, world: World, transcribe: str | None = None) -> Path:
+    """Speak ``stage2/texts/<name>.jsonl`` (written by rank 0 before) in the Stage II voice
+    into ``stage2/speech/<name>.jsonl``: every rank of ``world`` synthesizes its share and rank 0
+    merges the shards; a failed job is an error on every rank."""
     out = ctx.stage_dir()
-    text_path = out / "texts" / f"{name}.jsonl"
-    write_text_manifest(text_path, records)
     tts = ctx.validated.component("tts")
     voice = VoiceSpec(engine=tts.record.name, voice=cfg.voice,
                       config=tts.config.model_dump(mode="json"))
-    job = SynthesisConfig(input=str(text_path), output=str(out / "speech" / f"{name}.jsonl"),
+    job = SynthesisConfig(input=str(_texts(ctx, name)),
+                          output=str(out / "speech" / f"{name}.jsonl"),
                           cache_dir=cfg.audio_cache, voices=[voice], seed=cfg.seed,
                           workers=cfg.workers, plugins=ctx.recipe.plugins,
                           transcribe=transcribe)
-    result = run_synthesis(job, f"stage2 {name} speech")
-    ctx.note(f"- {name} speech ({cfg.voice}): {result.written + result.skipped_done} "
-             f"utterances, {result.failed + result.skipped_failed} failed"
-             + (f" (`{Path(job.failures_path).relative_to(ctx.run_dir)}`)"
-                if result.failed + result.skipped_failed else ""))
-    if result.problem():
-        raise SaladError(f"stage2 {name} speech: {result.problem()}")
+    result = run_synthesis(job, f"stage2 {name} speech", world)
+    if world.main:  # the job's totals (the other ranks hold their own counts)
+        ctx.note(f"- {name} speech ({cfg.voice}): {result.written + result.skipped_done} "
+                 f"utterances, {result.failed + result.skipped_failed} failed"
+                 + (f" (`{Path(job.failures_path).relative_to(ctx.run_dir)}`)"
+                    if result.failed + result.skipped_failed else ""))
+    problem = world.from_main(result.problem() if world.main else None)
+    if problem:
+        raise SaladError(f"stage2 {name} speech: {problem}")
     return Path(job.output)
 
 
@@ -90,10 +99,11 @@ def _cached(path: Path, key: str, compute, world: World):
 
 
 def run(ctx: RunContext, cfg) -> None:
-    """The stage on every rank of a ``torchrun`` launch (or on one process): rank 0 clusters,
-    probes, selects and synthesizes while the other ranks wait; what caches its result (feature
-    encoding, the reference metrics) runs on rank 0 first and is then read by the others;
-    every rank trains and probes after training; rank 0 writes the report."""
+    """The stage on every rank of a ``torchrun`` launch (or on one process): every rank embeds
+    its blocks of the pool, rank 0 clusters, every rank synthesizes its share of each speech
+    job, the ranks share the probe's batches, rank 0 selects; the encoder features are cached
+    by rank 0 first and then read by the others; the ranks share the reference metrics, every
+    rank trains and probes after training; rank 0 writes the report."""
     v = ctx.validated
     out = ctx.stage_dir()
     device = resolve_device(ctx.recipe.device, env_world().local_rank)
@@ -104,8 +114,7 @@ def run(ctx: RunContext, cfg) -> None:
     if not (start / "model.safetensors").is_file():
         raise SaladError(f"stage2 continues from {start}, which does not exist: run stage1 "
                          "first (its pre-decay checkpoint is written where the decay starts)")
-    records, skipped = read_pool(cfg.pool)
-    records = records[:cfg.pool_limit] if cfg.pool_limit else records
+    records, skipped = read_pool(cfg.pool, cfg.pool_limit)
     train_path = Path(cfg.train_manifest)
     natural_utts = read_utterances(train_path)[0]
 
@@ -122,12 +131,18 @@ def run(ctx: RunContext, cfg) -> None:
     if device.type != "cpu":  # the probe and the reference metrics run before the trainer does
         teacher.to(device)
 
-    # -- clusters of the pool and the probe's speech (rank 0) -----------------------------------
-    pool = world.from_main(_cluster(ctx, cfg, records, skipped, natural_utts)
+    # -- the pool's vectors (every rank), its clusters (rank 0), the probe's speech (every rank)
+    # (each broadcast from rank 0 also orders the text manifests it wrote before the speech jobs
+    # of the other ranks read them)
+    embedder = v.build("embedder")
+    _embed_pool(ctx, cfg, embedder, world)
+    pool = world.from_main(_cluster(ctx, cfg, records, skipped, natural_utts, embedder)
                            if world.main else None)
     k = len(pool.rows)
+    probe_speech = (_speak(ctx, cfg, "probe", world, transcribe=cfg.asr_model)
+                    if _speaks_probe(cfg) else None)
     probe_features = (world.main_first(lambda: encoder_features(
-        ctx, encoder, [pool.probe_speech], cfg.feature_cache))
+        ctx, encoder, [probe_speech], cfg.feature_cache))
         if cfg.scorer_kind == "probe" else None)
     cluster_of = {records[i].id: int(pool.labels[i]) for i in range(len(records))}
 
@@ -137,24 +152,27 @@ def run(ctx: RunContext, cfg) -> None:
                 teacher, student, scorer, [records[i].text for i in pool.probe],
                 pool.labels[pool.probe], k, per_cluster=cfg.probe_per_cluster,
                 seed=cfg.probe_seed), "overall": None}
-        halves = load_halves("probe", pool.probe_speech, cfg.pool, probe_features.lengths())
+        halves = load_halves("probe", probe_speech, cfg.pool, probe_features.lengths())
         rows, overall = probe_clusters(
             model, teacher, scorer, halves, probe_features,
             [cluster_of[it.text_id.removesuffix(HALF_SUFFIX)] for it in halves.items], k,
             seed=cfg.probe_seed, world=world, together=together)
         return {"rows": rows, "overall": overall}
 
-    # -- misalignment per cluster, selection and its speech -----------------------------------
+    # -- misalignment per cluster, selection (rank 0) and its speech (every rank) -------------
     before = _cached(out / "misalignment_before.json",
                      _key(identity, cfg.scorer_kind, [records[i].id for i in pool.probe],
                           "before"), score, world)
-    chosen = world.from_main(_select(ctx, cfg, records, pool, before) if world.main else None)
+    chosen = world.from_main(_select(ctx, cfg, records, pool, probe_speech, before)
+                             if world.main else None)
+    speech = _speak(ctx, cfg, "selected", world)
+    voice_sets = [(h, _speak(ctx, cfg, h.name, world)) for h in cfg.voice_heldout]
 
     # -- continued training ---------------------------------------------------------------------
     heldout_refs = [*cfg.heldout, *[HalvesRef(name=h.name, speech=str(path), texts=h.texts,
-                                              limit=h.limit) for h, path in chosen.voice_sets]]
+                                              limit=h.limit) for h, path in voice_sets]]
     features = world.main_first(lambda: encoder_features(
-        ctx, encoder, [train_path, chosen.speech, *(
+        ctx, encoder, [train_path, speech, *(
             Path(h.speech) for h in (*cfg.train_halves, *heldout_refs))], cfg.feature_cache))
     lengths = {r: n for r, n in features.lengths().items() if n <= cfg.max_frames}
     held = [load_halves(h.name, h.speech, h.texts, lengths, h.limit) for h in heldout_refs]
@@ -162,7 +180,7 @@ def run(ctx: RunContext, cfg) -> None:
                       cfg.utterances_per_example)
     natural += [w for h in cfg.train_halves for w in halves_windows(
         load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
-    synthetic = halves_windows(load_halves("synthetic", chosen.speech, cfg.pool, lengths))
+    synthetic = halves_windows(load_halves("synthetic", speech, cfg.pool, lengths))
     train_windows = mix_windows(natural, synthetic, cfg.synthetic_share, cfg.seed)
     ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}; training "
              f"windows: {len(train_windows)} ({len(synthetic)} selected synthetic halves, "
@@ -201,25 +219,42 @@ class _Pool:
     narrow: np.ndarray  # the share of Stage I's natural texts nearest each cluster
     eligible: np.ndarray  # pool texts with a word count to halve
     probe: np.ndarray
-    probe_speech: Path | None
 
 
 @dataclass
 class _Chosen:
-    """The selection and its speech, from rank 0."""
+    """The selection, from rank 0."""
 
     selection: Selection
     error_rates: dict[int, float]
-    speech: Path
-    voice_sets: list[tuple[VoiceHeldout, Path]]
 
 
-def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts) -> _Pool:
-    """Cluster the pool, draw the probe texts and speak them."""
-    v = ctx.validated
-    embedder, backend = v.build("embedder"), v.build("clustering")
-    clusters = cluster_pool(records, embedder, backend, ctx.stage_dir() / "clusters",
-                            skipped=skipped)
+def _speaks_probe(cfg) -> bool:
+    """Whether the probe texts are spoken: for the probe's scoring or the quality filter."""
+    return cfg.scorer_kind == "probe" or bool(cfg.asr_model)
+
+
+def _clusters(ctx: RunContext) -> Path:
+    """``stage2/clusters/``: the pool's vectors and clusters."""
+    return ctx.stage_dir() / "clusters"
+
+
+def _embed_pool(ctx: RunContext, cfg, embedder, world: World) -> None:
+    """Embed the pool's texts into :func:`_clusters` (:mod:`~salad.selection.embed_shards`):
+    every rank of ``world`` its blocks of ``embed_block_size`` distinct texts, the same blocks
+    for any number of ranks; rank 0 merges them once every rank is done (in the launch's
+    process group)."""
+    embed_shard(cfg.pool, embedder, slot_id(ctx.validated, "embedder"), _clusters(ctx), world,
+                cfg.embed_block_size, cfg.pool_limit)
+    merge_when_done(world, lambda: merge_shards(_clusters(ctx), world.size))
+
+
+def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts, embedder) -> _Pool:
+    """Cluster the pool by the vectors :func:`_embed_pool` merged and draw the probe texts
+    (written to be spoken when they are)."""
+    backend = ctx.validated.build("clustering")
+    clusters = cluster_vectors(records, read_vectors(_clusters(ctx)), backend, _clusters(ctx),
+                               skipped=skipped)
     labels = np.asarray(clusters.result.labels, dtype=np.int64)
     narrow = np.bincount(backend.predict(embedder.embed([u.text for u in natural_utts])),
                          minlength=len(clusters.rows)) / max(len(natural_utts), 1)
@@ -230,21 +265,21 @@ def _cluster(ctx: RunContext, cfg, records, skipped, natural_utts) -> _Pool:
         raise SaladError(f"no pool text has {cfg.halves_words} words to halve")
     probe = eligible[sample_per_cluster(labels[eligible], cfg.probe_per_cluster,
                                         cfg.probe_seed)]
-    needs_speech = cfg.scorer_kind == "probe" or cfg.asr_model
-    probe_speech = (_speak(ctx, cfg, "probe", first_halves([records[i] for i in probe], None,
-                                                           cfg.halves_words),
-                           transcribe=cfg.asr_model) if needs_speech else None)
-    return _Pool(clusters.rows, labels, narrow, eligible, probe, probe_speech)
+    if _speaks_probe(cfg):
+        write_text_manifest(_texts(ctx, "probe"), first_halves([records[i] for i in probe], None,
+                                                               cfg.halves_words))
+    return _Pool(clusters.rows, labels, narrow, eligible, probe)
 
 
-def _select(ctx: RunContext, cfg, records, pool: _Pool, before) -> _Chosen:
-    """Select texts by the misalignment ``before`` (and the probe's error rates), speak them
-    and the ``voice_heldout`` sets."""
+def _select(ctx: RunContext, cfg, records, pool: _Pool, probe_speech: Path | None,
+            before) -> _Chosen:
+    """Select texts by the misalignment ``before`` (and the error rates of ``probe_speech``);
+    write them and the ``voice_heldout`` sets to be spoken."""
     out = ctx.stage_dir()
     error_rates = {}
     if cfg.asr_model:
         cluster_of = {records[i].id: int(pool.labels[i]) for i in range(len(records))}
-        speech = read_speech_manifest(pool.probe_speech).records
+        speech = read_speech_manifest(probe_speech).records
         error_rates = cluster_error_rates(
             [cluster_of[r.text_id.removesuffix(HALF_SUFFIX)] for r in speech],
             [r.text for r in speech], [r.transcript or "" for r in speech])
@@ -263,10 +298,10 @@ def _select(ctx: RunContext, cfg, records, pool: _Pool, before) -> _Chosen:
     ctx.note(f"- selection ({cfg.selection.mode}, gamma {cfg.selection.effective_gamma:g}): "
              f"{summary['texts']} texts, {summary['hours']:.3f} h estimated; "
              f"{len(selection.dropped)} clusters dropped by the quality filter")
-    speech = _speak(ctx, cfg, "selected", first_halves(chosen, None, cfg.halves_words))
-    voice_sets = [(h, _speak(ctx, cfg, h.name, read_pool(h.halves)[0]))
-                  for h in cfg.voice_heldout]
-    return _Chosen(selection, error_rates, speech, voice_sets)
+    write_text_manifest(_texts(ctx, "selected"), first_halves(chosen, None, cfg.halves_words))
+    for h in cfg.voice_heldout:
+        write_text_manifest(_texts(ctx, h.name), read_pool(h.halves)[0])
+    return _Chosen(selection, error_rates)
 
 
 def _report(ctx, cfg, pool: _Pool, before, after, chosen: _Chosen, reference, final, held):

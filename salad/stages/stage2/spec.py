@@ -36,6 +36,9 @@ class Stage2StageConfig(Stage1Config):
                                description="Encoder feature cache (shared across runs)")
     pool: str = Field(description="Text manifest of the broad pool to cluster and select from")
     pool_limit: int | None = Field(None, ge=2, description="Use the pool's first N texts")
+    embed_block_size: int = Field(1024, ge=1, description="Distinct pool texts per embedding "
+                                                           "call (the ranks of a torchrun "
+                                                           "launch take turns over the blocks)")
     voice: str = Field(description="Voice of the `tts` component: probe speech, the selected "
                                    "speech and the voice_heldout sets")
     halves_words: tuple[int, int] = Field(
