@@ -1,6 +1,6 @@
 """Stage I's held-out reading metrics, again and again: the CTC adapter's memo of decoded words.
 
-    python bench/reading_memo.py [--recipe recipes/mini/mini.yaml] [--limit 50] [--set 0] \
+    python bench/reading_memo.py [--recipe recipes/mini/mini.yaml] [--limit 50] \
         [--adapter RUN/align/adapter.safetensors]
 
 Stage I evaluates `reading_metrics` every `eval_every` steps on the same held-out halves. The
@@ -8,12 +8,10 @@ first call decodes each spoken first half once (the recipe's decoder: beam searc
 character LM) and reads the lexicon and character LM; the second runs with the adapter's memo
 emptied first (every half decoded again, as before the memo); the third finds every transcript
 in the memo, so it costs the LM forward passes only. Prints the seconds of each call, the
-memo's hits and misses, and whether the calls gave the same metrics; then the LM passes
-alone (memo filled) with the halves batched in the set's order against batched by length (the
-default, which pads less), and the ratio; then the adapter alone on the same halves:
-milliseconds per utterance with the memo emptied first (head and decoding) and with the memo
-filled. ``--adapter``: an aligned head (the align stage's output); without it the head is
-random. Needs the miniature data (`salad data prepare-mini`).
+memo's hits and misses, and whether the calls gave the same metrics; then the adapter alone
+on the same halves: milliseconds per utterance with the memo emptied first (head and
+decoding) and with the memo filled. ``--adapter``: an aligned head (the align stage's
+output); without it the head is random. Needs the miniature data (`salad data prepare-mini`).
 """
 
 from __future__ import annotations
@@ -39,11 +37,10 @@ def main() -> None:
     ap.add_argument("--recipe", default="recipes/mini/mini.yaml")
     ap.add_argument("--limit", type=int, default=50)
     ap.add_argument("--adapter", type=Path, default=None)
-    ap.add_argument("--set", type=int, default=0, help="which held-out set of the recipe")
     args = ap.parse_args()
     v = validate_recipe(args.recipe)
     cfg = next(c for spec, c in v.stage_configs if spec.name == "stage1")
-    held = cfg.heldout[args.set]
+    held = cfg.heldout[0]
     rows = [json.loads(line) for line in Path(held.speech).read_text().splitlines()][: args.limit]
     sub = Path(tempfile.mkdtemp()) / "halves.jsonl"
     sub.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -71,15 +68,6 @@ def main() -> None:
     same = all(r == results[0] for r in results)
     print(f"same metrics: {same} (share_matched {results[0]['share_matched']:.4f}, "
           f"content_gain {results[0]['content_gain']:.4f})")
-    took = {}
-    for by_length in (False, True):  # memo filled: the LM passes alone
-        start = time.perf_counter()
-        out = reading_metrics(model, teacher, scorer, halves, features, by_length=by_length)
-        took[by_length] = time.perf_counter() - start
-        diff = max(abs(out[k] - results[0][k]) for k in ("misalignment", "nll_matched"))
-        print(f"{'batched by length' if by_length else 'in the set order':>20}: "
-              f"{took[by_length]:6.2f} s (M, NLL matched within {diff:.1e} of the first call)")
-    print(f"batching by length: {took[False] / took[True]:.2f}x the set order")
     if not hasattr(adapter, "clear_spelling_cache"):
         return
     ids = [it.id for it in halves.items]

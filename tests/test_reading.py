@@ -175,8 +175,8 @@ def test_per_item_sums_pool_back_to_the_set_metrics(tiny_lm):
 
 
 def test_batches_by_length_keep_each_items_sums_in_the_sets_order(tiny_lm):
-    """Items batched by length (the default) give each item the sums it gets in the set's own
-    order, reported at its own index; only padding differs (float noise)."""
+    """Items are batched by length; each item's sums are reported at its own index and equal
+    those of the item scored alone (only padding differs: float noise)."""
     from salad.core.plugin_host import get_host
     from salad.training.reading import length_order, reading_metrics
 
@@ -188,18 +188,18 @@ def test_batches_by_length_keep_each_items_sums_in_the_sets_order(tiny_lm):
     assert order != list(range(len(halves.items)))  # the set is not already in that order
     scorer = get_host().registry("misalignment_scorer").build("salad.kl_misalignment.v1")
     runs = {}
-    for by_length in (True, False):
+    for batch_size in (3, 1):
         per_item: list[dict] = []
         out = reading_metrics(model, tiny_lm("teacher_lm"), scorer, halves,
-                              lambda ids: [feats[i] for i in ids], batch_size=3,
-                              per_item=per_item, by_length=by_length)
-        runs[by_length] = (out, per_item)
-    (sorted_out, sorted_items), (plain_out, plain_items) = runs[True], runs[False]
-    assert [p["positions"] for p in sorted_items] == [
+                              lambda ids: [feats[i] for i in ids], batch_size=batch_size,
+                              per_item=per_item)
+        runs[batch_size] = (out, per_item)
+    (batched_out, batched), (alone_out, alone) = runs[3], runs[1]
+    assert [p["positions"] for p in batched] == [
         len(lm.tokenize([" " + it.rest])[0]) for it in halves.items]
-    for a, b in zip(sorted_items, plain_items):
+    for a, b in zip(batched, alone):
         assert a.keys() == b.keys()
         for key in a:
             assert a[key] == pytest.approx(b[key], abs=1e-4), key
     for key in ("nll_matched", "nll_mismatched", "misalignment", "forgetting"):
-        assert sorted_out[key] == pytest.approx(plain_out[key], abs=1e-5), key
+        assert batched_out[key] == pytest.approx(alone_out[key], abs=1e-5), key

@@ -174,15 +174,13 @@ def length_order(halves: HalvesSet) -> list[int]:
 @torch.no_grad()
 def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
                     features: FeatureLookup, batch_size: int = 16,
-                    per_item: list[dict] | None = None,
-                    by_length: bool = True, world: World | None = None,
+                    per_item: list[dict] | None = None, world: World | None = None,
                     together: bool = False) -> dict[str, float]:
     """The reading metrics of one halves set (see the module docstring); ``scorer`` (a
     misalignment scorer) gives M and F per position. ``per_item``: a list that receives, per
     item in order, its scored ``positions`` and the sums over them of the NLL per condition
     (``nll_<condition>``), ``m`` and ``m_mismatched`` (Stage II's probe groups them by
-    cluster). ``by_length``: batch items of similar length (:func:`length_order`; False keeps
-    the set's order, padding each batch to its longest item).
+    cluster). Items are batched by length (:func:`length_order`).
 
     ``world``: the ranks of a launch share the batches (rank r takes batches r, r + n, ...,
     the batches one process forms, so each item's sums are the same whatever n) and every rank
@@ -197,7 +195,7 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
     if world.size > 1 and not world.joined:
         raise SaladError(f"reading metrics for rank {world.rank} of {world.size}: the ranks "
                          "share the batches, which needs the launch's process group")
-    order = length_order(halves) if by_length else list(range(len(halves.items)))
+    order = length_order(halves)
     batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
     mine = share(batches, world)
     rounds = -(-len(batches) // world.size) if together else len(mine)
