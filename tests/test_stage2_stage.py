@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -200,8 +201,11 @@ def test_stage2_under_torchrun_trains_like_one_process(tmp_path, tiny_lm_dir, sa
         runs[ranks] = run_dir
         if ranks == 1:
             one_rank = _tts_calls(tmp_path)
-    two_ranks = _tts_calls(tmp_path)[len(one_rank):]
-    assert sorted(two_ranks) == sorted(one_rank)  # the same texts, none synthesized twice
+    two_ranks, once = Counter(_tts_calls(tmp_path)[len(one_rank):]), Counter(one_rank)
+    assert set(two_ranks) == set(once)  # the same texts, none synthesized twice except, after
+    # the kill, the one rank 0 may have been speaking when torchrun stopped it
+    assert all(two_ranks[t] >= n for t, n in once.items())
+    assert (two_ranks - once).total() <= (1 if strategy == "ddp" else 0), two_ranks - once
     if strategy == "ddp":
         assert _embedding_chunks(tmp_path) == embedded  # the rerun embedded nothing
     for name in SAME_FILES:

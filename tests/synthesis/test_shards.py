@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -82,4 +83,9 @@ def test_torchrun_job_matches_one_process_after_a_rank_is_killed(tmp_path):
         runs[size] = _files(cfg)
         shutil.rmtree(cfg["cache_dir"])  # both runs synthesize every item
     assert runs[1] == runs[2]
-    assert len(calls(tmp_path)) == 14  # the rerun synthesized only what the kill left undone
+    logged = calls(tmp_path)
+    once, two_ranks = Counter(logged[:7]), Counter(logged[7:])  # 1 process; kill and rerun
+    assert set(two_ranks) == set(once)
+    # the rerun synthesized only what the kill left undone: at most the text rank 0 was
+    # synthesizing when torchrun stopped it (its call logged, its audio not yet cached)
+    assert (two_ranks - once).total() <= 1, two_ranks - once
