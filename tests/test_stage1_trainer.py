@@ -126,7 +126,9 @@ def test_a_sharded_teacher_needs_a_torchrun_strategy(tmp_path, tiny_lm):
 
 def test_start_from_takes_a_checkpoint_of_either_kind(tmp_path, tiny_lm):
     """Stage II starts from Stage I's weights and optimizer state, whether Stage I ran in one
-    process (safetensors) or under torchrun (a torch.distributed.checkpoint folder)."""
+    process (safetensors) or under torchrun (a torch.distributed.checkpoint folder); an
+    incomplete one is an error that names what it lacks."""
+    from salad.core.errors import SaladError
     from salad.core.launch import World
     from salad.training.checkpoint import save_sharded
 
@@ -145,3 +147,6 @@ def test_start_from_takes_a_checkpoint_of_either_kind(tmp_path, tiny_lm):
         assert state.keys() == moments.keys()
         assert all(torch.equal(state[i]["exp_avg"], moments[i]["exp_avg"]) for i in moments)
         assert target.step == 0
+    (plain / "optimizer.safetensors").unlink()  # a checkpoint cleaned up in part
+    with pytest.raises(SaladError, match="lacks optimizer.safetensors"):
+        _setup(tmp_path / "again", tiny_lm).start_from(plain)

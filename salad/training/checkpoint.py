@@ -109,6 +109,12 @@ def load_weights(directory: Path, model: torch.nn.Module) -> None:
 def load_checkpoint(directory: Path, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer | None) -> dict[str, Any]:
     directory = Path(directory)
+    parts = ["model.safetensors", "rng.safetensors", "trainer.json"]
+    parts += ["optimizer.json", "optimizer.safetensors"] if optimizer is not None else []
+    missing = [name for name in parts if not (directory / name).is_file()]
+    if missing:
+        raise SaladError(f"checkpoint {directory} lacks {', '.join(missing)}: it is incomplete "
+                         "(copied or cleaned up in part); restore it or start from another")
     load_weights(directory, model)
     if optimizer is not None:
         meta = json.loads((directory / "optimizer.json").read_text(encoding="utf-8"))
