@@ -109,7 +109,7 @@ class Stage1Trainer:
                  features: FeatureLookup, out_dir: Path, log: Logger | None = None,
                  teacher_key: str = "teacher", device: torch.device | None = None,
                  world: World | None = None):
-        self.cfg, self.model, self.teacher = cfg, model, teacher
+        self.cfg, self.model = cfg, model
         self.device = device or torch.device("cpu")
         self.precision = precision_for(self.device, cfg.bf16)
         self.world = world or World()
