@@ -36,10 +36,14 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
         narrow_train=16, narrow_heldout=4, broad_pool=50, broad_heldout=10,
         train_voices=tone, heldout_voices=[{"engine": "test.tone_tts.v1", "voice": "high",
                                             "label": "tone-heldout"}],
-        broad_train=6, broad_train_voices=tone[:2], halves_words=(8, 12), halves_broad=3)
+        broad_train=6, broad_train_voices=tone[:2], halves_words=(8, 12), halves_broad=3,
+        target_train=5, target_voices=[{"engine": "test.tone_tts.v1", "voice": "low",
+                                        "label": "tone-target"}])
     summary = prepare_mini(cfg)
     sets = {s.name: s for s in summary.sets}
     assert sets["broad_train_speech"].utterances == 6
+    assert sets["target_train_speech"].utterances == 5
+    assert sets["target_train_speech"].voices == ["tone-target"]
     assert sets["narrow_halves_speech"].utterances == 4
     assert sets["broad_halves_speech"].voices == ["tone-heldout"]
     full = {json.loads(x)["id"]: json.loads(x)["text"] for x in
@@ -56,8 +60,13 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
              for n in ("narrow_train", "narrow_heldout", "broad_pool", "broad_heldout")}
     assert not texts["narrow_train"] & texts["narrow_heldout"]
     assert not texts["broad_pool"] & texts["broad_heldout"]
+    pool = [json.loads(x)["id"] for x in
+            (tmp_path / "mini" / "texts" / "broad_pool.jsonl").read_text().splitlines()]
+    target = [json.loads(x)["id"] for x in
+              (tmp_path / "mini" / "texts" / "target_train.jsonl").read_text().splitlines()]
+    assert target == pool[6:11]   # the pool texts after broad_train's
     text = summary.format()
-    assert "narrow_train_speech" in text and "9 voices" in text
+    assert "narrow_train_speech" in text and "10 voices" in text
     # Rerun: everything is already done, nothing is synthesized again.
     again = prepare_mini(cfg)
     assert [s.utterances for s in again.sets] == [s.utterances for s in summary.sets]

@@ -8,6 +8,9 @@
   held-out narrow and broad halves in the held-out voices (the reading metrics);
 - broad alignment speech (``broad_train``): broad pool texts spoken by other cheap voices, for
   the LM-free align stage;
+- target-voice alignment speech (``target_train``): the next broad pool texts spoken in the
+  voice that Stage II synthesizes with and the evaluation speaks in (Piper joe), so the head
+  learns to spell the voice it will hear; the held-out voices stay unheard;
 - broad multi-domain text pool for Stage II (WordNet examples and glosses + fortunes) and a
   disjoint held-out broad text set.
 
@@ -59,6 +62,8 @@ DEFAULT_BROAD_VOICES = _voices(
     (FLITE, "slt"), (FLITE, "rms"), (FLITE, "awb"), (FLITE, "kal16"),
     (FESTIVAL, "kal_diphone"), (FESTIVAL, "cmu_us_slt_arctic_hts"),
 )
+# The voice Stage II synthesizes with and the evaluation speaks in (not a held-out voice).
+DEFAULT_TARGET_VOICES = _voices(("salad.piper_tts.v1", "joe"))
 
 
 class CorpusRef(BaseModel):
@@ -91,6 +96,12 @@ class MiniDataConfig(BaseModel):
     broad_train_voices: list[VoiceSpec] = Field(
         default_factory=lambda: list(DEFAULT_BROAD_VOICES),
         description="Voices of the broad alignment speech (augmented like the narrow speech)")
+    target_train: int = Field(0, ge=0, description="Broad pool texts (after broad_train) "
+                                                   "spoken in target_voices, for the align stage")
+    target_voices: list[VoiceSpec] = Field(
+        default_factory=lambda: list(DEFAULT_TARGET_VOICES),
+        description="Voices of target_train: the voices the student hears in Stage II and "
+                    "evaluation (augmented like the narrow speech)")
     halves_narrow: int = Field(200, ge=0, description="Held-out narrow texts to halve (of "
                                                       "those with halves_words words)")
     halves_broad: int = Field(200, ge=0, description="Held-out broad texts to halve")
@@ -213,6 +224,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     sets = {"narrow_train": narrow_train, "narrow_heldout": narrow_heldout,
             "broad_pool": broad_pool, "broad_heldout": broad_heldout,
             "broad_train": broad_pool[:cfg.broad_train],
+            "target_train": broad_pool[cfg.broad_train:cfg.broad_train + cfg.target_train],
             "train_halves": first_halves(narrow_train, cfg.halves_train, cfg.halves_words),
             "narrow_halves": first_halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
             "broad_halves": first_halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
@@ -223,6 +235,7 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
     jobs = [("narrow_train", cfg.train_voices, cfg.augment, 1),
             ("narrow_heldout", cfg.heldout_voices, None, 1),
             ("broad_train", cfg.broad_train_voices, cfg.augment, 1),
+            ("target_train", cfg.target_voices, cfg.augment, 1),
             ("train_halves", cfg.train_voices, cfg.augment, 1),
             ("narrow_halves", cfg.heldout_voices, None, len(cfg.heldout_voices)),
             ("broad_halves", cfg.heldout_voices, None, len(cfg.heldout_voices))]
