@@ -23,13 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lm import load_lm  # noqa: E402
+from salad_plugins.ctc_adapter.head import Alphabet  # noqa: E402
+from salad_plugins.ctc_adapter.hooks import CTCAdapterConfig  # noqa: E402
 
-from salad.core.plugin_host import get_host  # noqa: E402
 from salad.core.errors import SaladError  # noqa: E402
+from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.spoken import split_context  # noqa: E402
-from salad_plugins.ctc_adapter.hooks import CTCAdapterConfig  # noqa: E402
-from salad_plugins.ctc_adapter.head import Alphabet  # noqa: E402
 
 
 def head_form(item, alphabet: Alphabet):
@@ -67,7 +67,7 @@ def main() -> None:
         model_id = f"{model_id}|{args.student.resolve()}"
     scorer = LoglikScorer(lm, batch_size=args.batch_size)
     reg = get_host().registry("benchmark")
-    print(f"| benchmark | items | written | head form | kept |")
+    print("| benchmark | items | written | head form | kept |")
     print("| --- | --- | --- | --- | --- |")
     for name in args.benchmarks:
         items = [i for i in reg.build(f"salad.{name}.v1", {"data_dir": data_dir,
