@@ -26,7 +26,6 @@ from _lm import load_lm  # noqa: E402
 from salad_plugins.ctc_adapter.head import Alphabet  # noqa: E402
 from salad_plugins.ctc_adapter.hooks import CTCAdapterConfig  # noqa: E402
 
-from salad.core.errors import SaladError  # noqa: E402
 from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.spoken import split_context  # noqa: E402
@@ -37,16 +36,17 @@ def head_form(item, alphabet: Alphabet):
     return dataclasses.replace(item, context=part.with_text(alphabet.normalize(part.spoken)))
 
 
-def load_student_lm(lm, checkpoint: Path) -> None:
-    """The LM weights (``lm.`` prefixed) of a student checkpoint, loaded into ``lm``."""
-    from safetensors.torch import load_file
+def student_lm(checkpoint: Path):
+    """The student LM of a training checkpoint (``RUN/STAGE/checkpoints/NAME``), built from its
+    run's recipe and loaded as the evaluate stage loads it."""
+    from salad.recipe import validate_recipe
+    from salad.speech.model import SpeechLM
+    from salad.training.checkpoint import load_weights
 
-    weights = {k.removeprefix("lm."): v
-               for k, v in load_file(checkpoint / "model.safetensors").items()
-               if k.startswith("lm.")}
-    missing, _ = lm.module.load_state_dict(weights, strict=False)
-    if not weights or len(missing) == len(lm.module.state_dict()):
-        raise SaladError(f"{checkpoint}/model.safetensors holds no LM weights of this model")
+    validated = validate_recipe(checkpoint.resolve().parents[2] / "recipe.yaml")
+    lm = validated.build("student")
+    load_weights(checkpoint, SpeechLM(validated.build("adapter"), lm))
+    return lm
 
 
 def main() -> None:
@@ -57,14 +57,15 @@ def main() -> None:
     ap.add_argument("--alphabet", default=CTCAdapterConfig().alphabet,
                     help="the head's characters (default: the adapter's)")
     ap.add_argument("--student", type=Path, default=None,
-                    help="a training checkpoint folder whose LM weights replace the teacher's")
+                    help="a training checkpoint folder (RUN/stage1/checkpoints/final) whose "
+                         "student replaces the teacher")
     args = ap.parse_args()
     data_dir = os.environ.get("SALAD_BENCHMARKS_DIR", "../shared/data/benchmarks")
     alphabet = Alphabet(args.alphabet)
-    lm, model_id = load_lm("float32")
     if args.student:
-        load_student_lm(lm, args.student)
-        model_id = f"{model_id}|{args.student.resolve()}"
+        lm, model_id = student_lm(args.student), f"student|{args.student.resolve()}"
+    else:
+        lm, model_id = load_lm("float32")
     scorer = LoglikScorer(lm, batch_size=args.batch_size)
     reg = get_host().registry("benchmark")
     print("| benchmark | items | written | head form | kept |")
