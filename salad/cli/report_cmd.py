@@ -1,4 +1,5 @@
-"""``salad report``: evaluation results of one or more runs side by side."""
+"""``salad report``: evaluation results (or, with ``--stage2``, Stage II outcomes) of one or more
+runs side by side."""
 
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="a run directory, its eval directory or a results.json")
     p.add_argument("--out", required=True, help="directory for report.md, report.html, "
                                                 "plots/ and summary.json")
+    p.add_argument("--stage2", action="store_true",
+                   help="compare the runs' Stage II held-out metrics instead, grouped by "
+                        "selection mode (mean and standard deviation over seeds)")
     p.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args) -> int:
     from ..reporting import build_report, prepare_runs, write_document
     from ..reporting.document import to_markdown
+    from ..reporting.stage2_seeds import build_stage2_report
 
-    runs = prepare_runs(args.sources)
-    doc, summary = build_report(runs, args.out)
+    if args.stage2:
+        doc, summary = build_stage2_report(args.sources, args.out)
+    else:
+        doc, summary = build_report(prepare_runs(args.sources), args.out)
     written = write_document(doc, summary, args.out)
     print(to_markdown(doc, figures=False))
     for key in ("markdown", "html", "summary"):
