@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+from safetensors.numpy import load_file
 
 from salad.core.errors import SaladError
 from salad.core.launch import World
@@ -113,5 +114,10 @@ def test_torchrun_job_matches_one_process(tmp_path):
         result = torchrun(size, ["data", "embed", str(manifest), str(out), "--embedder-config",
                                  json.dumps(config), "--block-size", "2"])
         assert result.stdout.count("10 texts (9 distinct) embedded") == 1, result.stdout
-        runs[size] = (out / VECTORS).read_bytes(), (out / INDEX).read_bytes()
-    assert runs[1] == runs[2]
+        runs[size] = load_file(str(out / VECTORS)), (out / INDEX).read_bytes()
+    assert runs[1][1] == runs[2][1]  # the same texts in the same order
+    # one process and two ranks run with different thread counts, so the sums inside the
+    # encoder may round differently: the vectors agree to float32 precision, not bit for bit
+    assert runs[1][0].keys() == runs[2][0].keys()
+    for name, vectors in runs[1][0].items():
+        np.testing.assert_allclose(vectors, runs[2][0][name], rtol=0, atol=1e-5)

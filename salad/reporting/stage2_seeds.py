@@ -17,9 +17,10 @@ from pathlib import Path
 
 from ..core.errors import SaladError
 from ..data.files import load_yaml_mapping
-from ..stages.stage2.report import READING_KEYS
 from .document import Document, Figure, Paragraph, Section, Table
 from .plots import _pyplot, _save
+
+READING_KEYS = ("misalignment", "content_gain", "share_matched", "share_mismatched")  # per set
 
 
 @dataclass

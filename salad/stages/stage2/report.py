@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-READING_KEYS = ("misalignment", "content_gain", "share_matched", "share_mismatched")
+from ...reporting.stage2_seeds import READING_KEYS
 
 
 def reading_table(sets: Sequence[str], rows: Mapping[str, Mapping[str, float] | None]) -> str:
