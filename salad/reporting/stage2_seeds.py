@@ -89,17 +89,16 @@ def _cell(mean: float, sd: float) -> str:
     return f"{mean:.4f}" + ("" if math.isnan(sd) else f" ± {sd:.4f}")
 
 
-def _shared_reference(runs: list[Stage2Run]) -> tuple[dict, list[str]]:
-    """The first run's Stage I reference, and notes on runs whose Stage I differs from it."""
-    first = runs[0].reference
-    notes = [f"`{r.path}` continued from another Stage I: its reference metrics differ"
-             for r in runs[1:] if r.reference != first]
-    return first, notes
+def _other_stage1_notes(runs: list[Stage2Run]) -> list[str]:
+    """Notes on the runs whose Stage I reference differs from the first run's."""
+    return [f"`{r.path}` continued from another Stage I: its reference metrics differ"
+            for r in runs[1:] if r.reference != runs[0].reference]
 
 
 def seeds_table(runs: list[Stage2Run]) -> tuple[Table, dict]:
-    """Per held-out metric: Stage I's checkpoints, then each group's mean ± sd over seeds."""
-    reference, _ = _shared_reference(runs)
+    """Per held-out metric: Stage I's checkpoints (of the first run), then each group's mean ±
+    sd over seeds."""
+    reference = runs[0].reference
     by_group = groups(runs)
     keys = [f"{s}/{k}" for s in held_out_sets(runs) for k in READING_KEYS] + ["forgetting"]
     header = ["held-out metric", *(f"Stage I {name}" for name in reference),
@@ -150,7 +149,7 @@ def build_stage2_report(run_dirs, out_dir) -> tuple[Document, dict]:
     out_dir = Path(out_dir)
     (out_dir / "plots").mkdir(parents=True, exist_ok=True)
     table, summary = seeds_table(runs)
-    _, notes = _shared_reference(runs)
+    notes = _other_stage1_notes(runs)
     listing = Table(["run", "selection", "seed", "texts", "hours (estimated)"], [
         [str(r.path), r.group, "" if r.seed is None else str(r.seed),
          str(r.budget.get("texts", "")),
