@@ -6,7 +6,8 @@
 Reads the run's resolved recipe and its ``align/adapter.safetensors`` and transcribes the
 spoken first halves of the held-out halves (voices no training set uses) four ways: greedy,
 greedy + lexicon, beam search with the character LM, beam + lexicon (what the LM reads with
-``decoder: beam``). Prints the WER per manifest and the decoding time per utterance.
+``decoder: beam``), and that beam's distinct transcripts rescored by the recipe's teacher LM
+(``rescore_lm``, weight 0.3). Prints the WER per manifest and the decoding time per utterance.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ DEFAULT_MANIFESTS = ["data/mini/speech/narrow_halves.jsonl", "data/mini/speech/b
 DECODINGS = {"greedy": {"decoder": "greedy", "lexicon": False},
              "greedy + lexicon": {"decoder": "greedy", "lexicon": True},
              "beam + character LM": {"decoder": "beam", "lexicon": False},
-             "beam + LM + lexicon": {"decoder": "beam", "lexicon": True}}
+             "beam + LM + lexicon": {"decoder": "beam", "lexicon": True},
+             "+ teacher LM rescoring": {"decoder": "beam", "lexicon": True,
+                                        "rescore_lm": "teacher"}}
 
 
 def main() -> None:
@@ -45,7 +48,11 @@ def main() -> None:
     base = v.component("adapter").config.model_dump()
     record = v.component("adapter").record
     print(f"{'decoding':<22}" + "".join(f"{n:>16}" for n in sets) + f"{'ms/utterance':>14}")
+    teacher = v.component("teacher")
+    teacher_ref = {"name": teacher.record.name, "config": teacher.config.model_dump()}
     for name, change in DECODINGS.items():
+        if change.get("rescore_lm") == "teacher":
+            change = {**change, "rescore_lm": teacher_ref}
         adapter = record.build({**base, **change})
         load_adapter(args.run / "align" / "adapter.safetensors", adapter)
         adapter.eval()

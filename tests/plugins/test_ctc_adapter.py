@@ -54,11 +54,9 @@ def test_lexicon_snaps_unknown_words_to_the_nearest_frequent_word(tmp_path):
     assert adapter.transcribe(torch.zeros(1, 2 * len(path), 12), torch.tensor([24])) == ["i still"]
 
 
-def test_beam_search_with_a_character_lm_prefers_spellings_text_uses():
-    from salad_plugins.ctc_adapter.decode import CharNgram, beam_spelling
-
-    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
-    # the acoustics lean to "stil" + "k": each step 60/40 between the two spellings' letters
+def _stilk_or_still(abc: Alphabet) -> torch.Tensor:
+    """Log-probabilities whose acoustics lean to "stil" + "k": the last letter is 60/40
+    between the two spellings (blank steps between letters)."""
     probs = []
     for leaning, other in [("s", None), ("t", None), ("i", None), ("l", None), ("k", "l")]:
         row = torch.full((len(abc),), 1e-4)
@@ -67,10 +65,19 @@ def test_beam_search_with_a_character_lm_prefers_spellings_text_uses():
             row[abc.index[other]] = 0.4
         probs += [row, torch.full((len(abc),), 1e-4).index_fill(0, torch.tensor([0]), 0.99)]
     probs = torch.stack(probs)
-    logp = (probs / probs.sum(-1, keepdim=True)).log()
-    assert beam_spelling(logp, abc, None, 8, 0.0, 0.0).text == "stilk"   # acoustics alone
+    return (probs / probs.sum(-1, keepdim=True)).log()
+
+
+def test_beam_search_with_a_character_lm_prefers_spellings_text_uses():
+    from salad_plugins.ctc_adapter.decode import CharNgram, beam_spellings
+
+    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
+    logp = _stilk_or_still(abc)
+    nbest = beam_spellings(logp, abc, None, 8, 0.0, 0.0)
+    assert [s.text for s, _ in nbest[:2]] == ["stilk", "still"]           # acoustics alone
+    assert nbest[0][1] - nbest[1][1] == pytest.approx(math.log(0.6 / 0.4), abs=1e-3)
     lm = CharNgram(["i still do", "still here", "be still"], 6, abc.chars)
-    assert beam_spelling(logp, abc, lm, 8, 1.0, 0.0).text == "still"      # with the LM
+    assert beam_spellings(logp, abc, lm, 8, 1.0, 0.0)[0][0].text == "still"  # with the LM
     ngram_total = sum(math.exp(lm.logprob(" sti", c)) for c in abc.chars)
     assert ngram_total == pytest.approx(1.0)                              # a distribution
 
@@ -293,3 +300,65 @@ def test_an_utterance_repeated_in_a_batch_is_decoded_once(tiny_lm):
     twice = (torch.cat([frames, frames]), torch.cat([lengths, lengths]))
     assert memo.transcribe(*twice) == plain.transcribe(*twice)
     assert runs == [2] and len(memo._memo) == 2
+
+
+def test_an_lm_rescoring_the_beam_picks_the_transcript_it_prefers(tmp_path):
+    from salad_plugins.ctc_adapter.rescore import LMRescorer
+
+    class TableLM(LMRescorer):  # log-probabilities from a table instead of a forward pass
+        def logprobs(self, texts):
+            return [{"still": -2.0, "stilk": -9.0}.get(t, -20.0) for t in texts]
+
+    manifest = tmp_path / "texts.jsonl"
+    manifest.write_text('{"id": "t0", "text": "be still"}\n')
+    config = {**TINY, "texts": [str(manifest)], "decoder": "beam", "lexicon": False,
+              "lm_weight": 0.0, "char_bonus": 0.0}
+    logits = _stilk_or_still(Alphabet(config.get("alphabet", " abcdefghijklmnopqrstuvwxyz'")))
+    spelled = {}
+    for weight in (None, 0.02, 1.0):
+        rescore = {} if weight is None else {"rescore_lm": {"name": "table"},
+                                              "rescore_weight": weight}
+        adapter = CTCAdapter(CTCAdapterConfig(**config, **rescore))
+        if weight is not None:
+            adapter._lm_rescorer = TableLM(None, weight, 0.0)
+        adapter.head.forward = lambda f, n: (logits[None], torch.tensor([len(logits)]), None)
+        spelled[weight] = adapter.transcribe(torch.zeros(1, 20, 12), torch.tensor([20]))[0]
+    # beam: stilk (log .6) over still (log .4); the LM's 7 nats outweigh that at weight 1,
+    # not at .02
+    assert spelled == {None: "stilk", 0.02: "stilk", 1.0: "still"}
+
+
+def test_rescoring_lm_scores_texts_as_the_lm_does_whatever_the_batch(tiny_lm, tiny_lm_dir):
+    from salad_plugins.ctc_adapter.rescore import LMRescorer
+
+    lm = tiny_lm()
+    texts = ["the cat sat on the mat", "a dog", "", "the cat"]
+    together = LMRescorer(lm, 1.0, 0.0).logprobs(texts)
+    alone = [LMRescorer(lm, 1.0, 0.0).logprobs([t])[0] for t in texts]
+    assert together == pytest.approx(alone, abs=1e-4)  # padding changes nothing
+    assert together[2] == 0.0                          # nothing to score
+    ids = lm.tokenize(["a dog"], add_bos=True)[0]
+    with torch.no_grad():
+        x = torch.tensor([ids])
+        logp = torch.log_softmax(lm.logits(lm.hidden_states(lm.embed(x))).float(), -1)[0]
+    assert together[1] == pytest.approx(sum(logp[i, ids[i + 1]].item()
+                                            for i in range(len(ids) - 1)), abs=1e-4)
+    adapter = CTCAdapter(CTCAdapterConfig(**{**TINY, "texts": [str(tiny_lm_dir)],
+                                             "decoder": "beam", "rescore_lm": {
+                                                 "name": "salad.hf_lm.v1",
+                                                 "config": {"model": str(tiny_lm_dir)}}}))
+    built = adapter._rescorer()                         # the recipe's component, built once
+    assert built is adapter._rescorer() and built.weight == 0.3
+    assert built.logprobs(["a dog"]) == pytest.approx([together[1]], abs=1e-4)
+
+
+def test_rescoring_settings_are_checked_and_key_the_memo():
+    with pytest.raises(ValueError, match="decoder: beam"):
+        CTCAdapterConfig(**TINY, rescore_lm={"name": "salad.gguf_lm.v1"})
+    with pytest.raises(ValueError, match="name"):
+        CTCAdapterConfig(**TINY, texts=["t.jsonl"], decoder="beam", rescore_lm={"config": {}})
+    base = {**TINY, "texts": ["t.jsonl"], "decoder": "beam"}
+    keys = {CTCAdapter(CTCAdapterConfig(**base, **extra))._decode_settings() for extra in (
+        {}, {"rescore_lm": {"name": "a"}}, {"rescore_lm": {"name": "a"}, "rescore_weight": 1.0},
+        {"rescore_lm": {"name": "b"}})}
+    assert len(keys) == 4

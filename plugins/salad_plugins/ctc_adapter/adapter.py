@@ -23,10 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .decode import beam_spelling
+from .decode import beam_spellings
 from .head import Alphabet, CTCHead, Spelling, greedy_spellings, spec_augment
 from .hooks import CTCAdapterConfig
 from .memo import WeightsWatch, WordMemo, frames_digests, watch_optimizer_steps
+from .rescore import LMRescorer
 
 Words = tuple[tuple[str, int, int], ...]
 
@@ -67,6 +68,7 @@ class CTCAdapter(nn.Module):
         self._lm = None
         self._lexicon = None
         self._char_lm = None
+        self._lm_rescorer = None
         self._memo = WordMemo(config.cache_size)
         self._weights = WeightsWatch()
         self.head.requires_grad_(config.train_head)
@@ -77,6 +79,7 @@ class CTCAdapter(nn.Module):
         state = dict(state)
         state["_memo"] = WordMemo(self.config.cache_size)
         state["_weights"] = WeightsWatch()
+        state["_lm_rescorer"] = None  # rebuilt on first use rather than copied
         return state
 
     # -- binding ------------------------------------------------------------------------------
@@ -120,23 +123,51 @@ class CTCAdapter(nn.Module):
                 self._char_lm = CharNgram(texts, self.config.lm_order, self.alphabet.chars)
         return self._lexicon, self._char_lm
 
-    def spell(self, logits: torch.Tensor, steps: torch.Tensor) -> list[Spelling]:
-        """The decoder's spelling of each item."""
+    def _rescorer(self) -> LMRescorer:
+        """The frozen rescoring LM of ``config.rescore_lm`` (built on first use)."""
+        if self._lm_rescorer is None:
+            from salad.core.plugin_host import get_host
+
+            ref = self.config.rescore_lm
+            lm = get_host().registry("teacher_lm").build(ref["name"], ref.get("config") or {})
+            self._lm_rescorer = LMRescorer(lm, self.config.rescore_weight,
+                                           self.config.rescore_word_bonus)
+        return self._lm_rescorer
+
+    def spell(self, logits: torch.Tensor, steps: torch.Tensor
+              ) -> list[list[tuple[Spelling, float]]]:
+        """The decoder's spellings of each item with their scores, best first: the best path
+        alone (score 0) for ``greedy``, the beam's final prefixes for ``beam``."""
         if self.config.decoder == "greedy":
-            return greedy_spellings(logits.detach(), steps, self.alphabet)
+            return [[(s, 0.0)] for s in greedy_spellings(logits.detach(), steps, self.alphabet)]
         _, lm = self._language()
         c = self.config
         logp = F.log_softmax(logits.detach().float(), dim=-1)
-        return [beam_spelling(logp[i, :n], self.alphabet, lm, c.beam_width, c.lm_weight,
-                              c.char_bonus) for i, n in enumerate(steps.tolist())]
+        return [beam_spellings(logp[i, :n], self.alphabet, lm, c.beam_width, c.lm_weight,
+                               c.char_bonus) for i, n in enumerate(steps.tolist())]
+
+    def _fix(self, spelling: Spelling) -> Words:
+        """The words of a spelling (lexicon-corrected when the adapter has one) and their steps."""
+        spans = word_spans(spelling)
+        if not (self.config.texts and self.config.lexicon):
+            return tuple(spans)
+        fix = self._language()[0].correct
+        return tuple((fix(w), first, end) for w, first, end in spans)
 
     def _words(self, logits: torch.Tensor, steps: torch.Tensor) -> list[Words]:
-        """Per item, the words of the spelling (lexicon-corrected) and their steps."""
-        spans = [word_spans(s) for s in self.spell(logits, steps)]
-        if not (self.config.texts and self.config.lexicon):
-            return [tuple(item) for item in spans]
-        fix = self._language()[0].correct
-        return [tuple((fix(w), first, end) for w, first, end in item) for item in spans]
+        """Per item, the words the LM reads and their steps: the best spelling's, or with
+        ``rescore_lm`` the best of the beam's distinct transcripts under that LM."""
+        spellings = self.spell(logits, steps)
+        if self.config.rescore_lm is None:
+            return [self._fix(items[0][0]) for items in spellings]
+        candidates = []
+        for items in spellings:
+            seen: dict[tuple[str, ...], tuple[Words, float]] = {}
+            for spelling, score in items:  # best first: a repeated transcript keeps its best
+                words = self._fix(spelling)
+                seen.setdefault(tuple(w for w, _, _ in words), (words, score))
+            candidates.append(list(seen.values()))
+        return self._rescorer().best(candidates)
 
     # -- the head's runs and the memo of decoded words -----------------------------------------
     def head_without_dropout(self) -> bool:
@@ -168,8 +199,10 @@ class CTCAdapter(nn.Module):
 
     def _decode_settings(self) -> tuple:
         c = self.config
+        rescore = (None if c.rescore_lm is None else
+                   (repr(sorted(c.rescore_lm.items())), c.rescore_weight, c.rescore_word_bonus))
         return (c.alphabet, c.decoder, c.lexicon, tuple(c.texts), c.beam_width, c.lm_order,
-                c.lm_weight, c.char_bonus)
+                c.lm_weight, c.char_bonus, rescore)
 
     def _decoded(self, frames: torch.Tensor, lengths: torch.Tensor, need_hidden: bool
                  ) -> tuple[list[Words], torch.Tensor | None]:

@@ -61,10 +61,12 @@ class CharNgram:
         return self._memo[key]
 
 
-def beam_spelling(logp: torch.Tensor, alphabet: Alphabet, lm: CharNgram | None, width: int,
-                  weight: float, bonus: float, prune: float = -8.0) -> Spelling:
-    """Best spelling of one item's ``(T, classes)`` log-probabilities by CTC prefix beam
-    search; characters below ``prune`` (log-probability) at a step are not tried."""
+def beam_spellings(logp: torch.Tensor, alphabet: Alphabet, lm: CharNgram | None, width: int,
+                   weight: float, bonus: float, prune: float = -8.0
+                   ) -> list[tuple[Spelling, float]]:
+    """Spellings of one item's ``(T, classes)`` log-probabilities by CTC prefix beam search:
+    the final beam's prefixes with their scores (acoustic + LM + bonus), best first.
+    Characters below ``prune`` (log-probability) at a step are not tried."""
     rows = logp.tolist()
     beams: dict[str, tuple[float, float]] = {"": (0.0, _NEG)}  # (ends in blank, in a char)
     extra: dict[str, float] = {"": 0.0}  # LM + bonus score of each prefix
@@ -100,5 +102,6 @@ def beam_spelling(logp: torch.Tensor, alphabet: Alphabet, lm: CharNgram | None, 
         scored = {p: (blank[p], char[p]) for p in set(blank) | set(char)}
         beams = dict(sorted(scored.items(), key=lambda kv: _logadd(*kv[1]) + extra[kv[0]],
                             reverse=True)[:width])
-    best = max(beams, key=lambda p: _logadd(*beams[p]) + extra[p])
-    return Spelling(best, list(steps[best]))
+    scores = {p: _logadd(*beams[p]) + extra[p] for p in beams}
+    ranked = sorted(beams, key=scores.__getitem__, reverse=True)
+    return [(Spelling(p, list(steps[p])), scores[p]) for p in ranked]

@@ -44,6 +44,17 @@ class CTCAdapterConfig(BaseModel):
     lm_order: int = Field(6, ge=1, le=12, description="Beam search: character n-gram order")
     lm_weight: float = Field(0.5, ge=0.0, description="Beam search: weight of the LM's log-prob")
     char_bonus: float = Field(1.0, description="Beam search: score added per character")
+    rescore_lm: dict | None = Field(
+        None, description="A frozen LM ({name, config} of a teacher_lm component, e.g. "
+                          "{name: salad.gguf_lm.v1}) that rescores the beam: each distinct "
+                          "transcript of the final beam (after the lexicon) scores its beam "
+                          "score plus rescore_weight x (its log-probability under this LM + "
+                          "rescore_word_bonus per word), and the best is read. None: the beam's "
+                          "best. Needs decoder: beam")
+    rescore_weight: float = Field(0.3, ge=0.0, description="Weight of the rescoring LM")
+    rescore_word_bonus: float = Field(0.0, description="Rescoring: nats added per word before "
+                                                       "weighting (offsets the LM's preference "
+                                                       "for fewer words)")
     residual: bool = Field(False, description="Add a learned vector from each token's frames to "
                                               "its embedding (zero before training). Off by "
                                               "default: on the miniature's Stage I data it "
@@ -71,6 +82,10 @@ class CTCAdapterConfig(BaseModel):
             raise ValueError("alphabet has repeated characters")
         if " " not in self.alphabet:
             raise ValueError("alphabet must contain the space (it separates words)")
+        if self.rescore_lm is not None and self.decoder != "beam":
+            raise ValueError("rescore_lm rescores the beam's transcripts: set decoder: beam")
+        if self.rescore_lm is not None and "name" not in self.rescore_lm:
+            raise ValueError("rescore_lm needs a component `name` (and optionally `config`)")
         if self.decoder == "beam" and not self.texts:
             raise ValueError("decoder 'beam' needs `texts` (text manifests) for its "
                              "character LM")
