@@ -50,7 +50,8 @@ def lr_factor(step: int, cfg: AlignConfig) -> float:
 
 def heldout_wer(adapter: CTCAlignable, utts: Sequence[Utterance], features: FeatureLookup,
                 batch_size: int = 32) -> tuple[float, list[tuple[str, str]]]:
-    """Greedy word error rate of the head on ``utts`` and the (reference, hypothesis) pairs."""
+    """Word error rate of the adapter's transcripts of ``utts`` (its own decoding: greedy, or
+    beam search with the lexicon) and the (reference, hypothesis) pairs."""
     pairs = []
     for start in range(0, len(utts), batch_size):
         part = utts[start:start + batch_size]

@@ -38,6 +38,6 @@ def run(ctx: RunContext, cfg) -> None:
              f"{summary['seconds']:.0f} s (no LM forward pass)")
     if summary["history"]:
         last = summary["history"][-1]
-        ctx.note("- held-out greedy WER: " + ", ".join(
+        ctx.note("- held-out WER of the adapter's transcripts (what the LM reads): " + ", ".join(
             f"{k.removeprefix('wer/')} {v:.3f}" for k, v in last.items() if k != "step"))
     ctx.note("- `align/adapter.safetensors`: the aligned adapter Stage I starts from")
