@@ -50,8 +50,8 @@ def lr_factor(step: int, cfg: AlignConfig) -> float:
 
 def heldout_wer(adapter: CTCAlignable, utts: Sequence[Utterance], features: FeatureLookup,
                 batch_size: int = 32) -> tuple[float, list[tuple[str, str]]]:
-    """Word error rate of the adapter's transcripts of ``utts`` (its own decoding: greedy, or
-    beam search with the lexicon) and the (reference, hypothesis) pairs."""
+    """Word error rate of ``adapter.transcribe`` (what the LM reads, in the adapter's own
+    decoding) on ``utts`` and the (reference, hypothesis) pairs."""
     pairs = []
     for start in range(0, len(utts), batch_size):
         part = utts[start:start + batch_size]
