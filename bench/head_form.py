@@ -8,8 +8,12 @@ items with the spoken part of each context as written, and in the form the head 
 
 The difference is the ceiling a head with no word errors keeps: what case and punctuation are
 worth to the LM on each benchmark. With ``--student`` the LM is a trained student (its
-checkpoint's LM weights), which Stage I taught to read the head's form. Nothing is cached; the
-subsets are the evaluate stage's (seed 0).
+checkpoint's LM weights), which Stage I taught to read the head's form, and a last column
+scores it as speech mode does but with a perfect head: the start marker, the student's own
+embeddings of the spoken text in the head's form, the end marker (what the CTC adapter feeds
+it when it spells every word right). Against the evaluate stage's spoken accuracy, that column
+separates what the head's spelling costs from what the span's layout costs. Nothing is cached;
+the subsets are the evaluate stage's (seed 0).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import os
 import sys
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lm import load_lm  # noqa: E402
@@ -28,7 +34,8 @@ from salad_plugins.ctc_adapter.hooks import CTCAdapterConfig  # noqa: E402
 
 from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
-from salad.evaluation.spoken import split_context  # noqa: E402
+from salad.evaluation.speech_mode import SpeechContexts  # noqa: E402
+from salad.evaluation.spoken import split_context, spoken_parts  # noqa: E402
 
 
 def head_form(item, alphabet: Alphabet):
@@ -36,17 +43,38 @@ def head_form(item, alphabet: Alphabet):
     return dataclasses.replace(item, context=part.with_text(alphabet.normalize(part.spoken)))
 
 
-def student_lm(checkpoint: Path):
-    """The student LM of a training checkpoint (``RUN/STAGE/checkpoints/NAME``), built from its
-    run's recipe and loaded as the evaluate stage loads it."""
+def student_model(checkpoint: Path):
+    """The speech LM (adapter, markers, student) of a training checkpoint
+    (``RUN/STAGE/checkpoints/NAME``), built from its run's recipe and loaded as the evaluate
+    stage loads it."""
     from salad.recipe import validate_recipe
     from salad.speech.model import SpeechLM
     from salad.training.checkpoint import load_weights
 
     validated = validate_recipe(checkpoint.resolve().parents[2] / "recipe.yaml")
-    lm = validated.build("student")
-    load_weights(checkpoint, SpeechLM(validated.build("adapter"), lm))
-    return lm
+    model = SpeechLM(validated.build("adapter"), validated.build("student"))
+    load_weights(checkpoint, model)
+    return model
+
+
+class PerfectHead:
+    """Speech mode's ``model`` and frame lookup for a head that spells every word right: the
+    "frames" of a spoken key are its text, and a span is the start marker, the student's
+    embeddings of that text in the head's form, the end marker."""
+
+    def __init__(self, model, alphabet: Alphabet, items):
+        self.model, self.alphabet = model, alphabet
+        self.spoken = {p.key: p.spoken for i in items for p in spoken_parts(i)}
+
+    def __call__(self, key: str) -> str | None:
+        return self.spoken.get(key)
+
+    @torch.inference_mode()
+    def marked_spans(self, texts) -> list[torch.Tensor]:
+        lm, markers = self.model.student, self.model.markers
+        ids = lm.tokenize([self.alphabet.normalize(t) for t in texts])
+        return [torch.cat([markers[:1], lm.embed(torch.tensor([t])).float()[0],
+                           markers[1:]]).float() for t in ids]
 
 
 def main() -> None:
@@ -62,14 +90,17 @@ def main() -> None:
     args = ap.parse_args()
     data_dir = os.environ.get("SALAD_BENCHMARKS_DIR", "../shared/data/benchmarks")
     alphabet = Alphabet(args.alphabet)
+    model = None
     if args.student:
-        lm, model_id = student_lm(args.student), f"student|{args.student.resolve()}"
+        model = student_model(args.student)
+        lm, model_id = model.student, f"student|{args.student.resolve()}"
     else:
         lm, model_id = load_lm("float32")
     scorer = LoglikScorer(lm, batch_size=args.batch_size)
     reg = get_host().registry("benchmark")
-    print("| benchmark | items | written | head form | kept |")
-    print("| --- | --- | --- | --- | --- |")
+    span = " | perfect head, as speech |" if model else " |"
+    print("| benchmark | items | written | head form | kept" + span)
+    print("| --- | --- | --- | --- | ---" + (" | --- |" if model else " |"))
     for name in args.benchmarks:
         items = [i for i in reg.build(f"salad.{name}.v1", {"data_dir": data_dir,
                                                             "limit": args.limit, "seed": 0})
@@ -78,7 +109,14 @@ def main() -> None:
         spelled = evaluate(scorer, [head_form(i, alphabet) for i in items],
                            model_id=model_id).summary()["acc_norm"]
         kept = f"{spelled / written:.2f}" if written else "-"
-        print(f"| {name} | {len(items)} | {written:.3f} | {spelled:.3f} | {kept} |", flush=True)
+        row = f"| {name} | {len(items)} | {written:.3f} | {spelled:.3f} | {kept} |"
+        if model:
+            perfect = PerfectHead(model, alphabet, items)
+            spoken = evaluate(scorer, items, model_id=model_id,
+                              contexts=SpeechContexts(model=perfect, frames=perfect,
+                                                      source="perfect-head"))
+            row += f" {spoken.summary()['acc_norm']:.3f} |"
+        print(row, flush=True)
 
 
 if __name__ == "__main__":
