@@ -203,3 +203,24 @@ def test_batches_by_length_keep_each_items_sums_in_the_sets_order(tiny_lm):
             assert a[key] == pytest.approx(b[key], abs=1e-4), key
     for key in ("nll_matched", "nll_mismatched", "misalignment", "forgetting"):
         assert batched_out[key] == pytest.approx(alone_out[key], abs=1e-5), key
+
+
+def test_halves_windows_add_the_mismatched_speech_for_the_requested_share():
+    from salad.training.reading import HalvesSet, halves_windows
+
+    items = [HalfItem(f"h{i}", f"t{i}#h1", "v", f"first {i}", f"rest {i}", 10 + i)
+             for i in range(4)]
+    halves = HalvesSet("train", items, mismatch_pairs(items))
+    plain = halves_windows(halves)
+    assert [[u.id for u in w] for w in plain] == [[f"h{i}", f"t{i}#h2"] for i in range(4)]
+    assert [w[0].text for w in plain] == [f"first {i}" for i in range(4)]
+    crossed = halves_windows(halves, 0.5)[4:]
+    assert len(crossed) == 2
+    for w in crossed:
+        own = int(w[1].id[1:].removesuffix("#h2"))
+        other = halves.mismatch[own]
+        # the spoken half is the mismatch's (id and text: the teacher reads what was said),
+        # the continuation stays the item's own second half
+        assert (w[0].id, w[0].text, w[1].text) == (f"h{other}", f"first {other}", f"rest {own}")
+        assert other != own
+    assert len(halves_windows(halves, 1.0)) == 8

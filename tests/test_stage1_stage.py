@@ -48,6 +48,7 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     speech, texts = halves_manifests(tmp_path, 12, 2)  # training halves (other texts)
     recipe["stages"][0]["config"]["train_halves"] = [
         {"name": "train", "speech": str(speech), "texts": str(texts)}]
+    recipe["stages"][0]["config"]["mismatched_halves"] = 0.5
     recipe["stages"].insert(0, {"name": "align", "config": {
         "train_manifests": [str(train)], "heldout_manifests": [str(held[0])], "steps": 6,
         "batch_size": 8, "eval_every": 3, "checkpoint_every": 3,
@@ -59,7 +60,8 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     assert "held-out WER of the adapter's transcripts" in report
     assert "starts from the align stage" in report
     assert "| held: share_matched |" in report
-    assert "24 training halves (spoken first half, text second half)" in report
+    assert ("24 training halves (spoken first half, text second half) and 12 with another "
+            "text's first half spoken" in report)
     aligned = json.loads((run_dir / "align" / "history.json").read_text())
     assert [h["step"] for h in aligned["history"]] == [3, 6]
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]

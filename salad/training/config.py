@@ -30,6 +30,12 @@ class Stage1Config(BaseModel):
         description="Training halves: examples whose text depends on the speech (the spoken "
                     "first half, then the second half as text), mixed with the windows of "
                     "train_manifest")
+    mismatched_halves: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Share of the training halves that also enter with another text's spoken "
+                    "first half before their second half (the teacher reads that other half "
+                    "as text): continuations that do not follow from the speech, which a "
+                    "content-free prompt cannot fit")
     heldout: list[HalvesRef] = Field(
         min_length=1, description="Held-out halves for the reading metrics (M, F, content "
                                   "controls); the first set's M is the run's misalignment")

@@ -100,11 +100,21 @@ def load_halves(name: str, speech_manifest: str | Path, texts_manifest: str | Pa
     return HalvesSet(name, items, mismatch_pairs(items))
 
 
-def halves_windows(halves: HalvesSet) -> list[list[Utterance]]:
+def halves_windows(halves: HalvesSet, mismatched: float = 0.0) -> list[list[Utterance]]:
     """Training windows of halves: the spoken first half, then the second half as text
-    (Stage I's :func:`~salad.training.data.assign_modalities` speaks the first, never the last)."""
-    return [[Utterance(it.id, it.first, halves.name), Utterance(it.text_id.removesuffix(
-        HALF_SUFFIX) + "#h2", it.rest, halves.name)] for it in halves.items]
+    (Stage I's :func:`~salad.training.data.assign_modalities` speaks the first, never the last).
+
+    With ``mismatched`` > 0 that share of the items (evenly spread) also enters after the
+    spoken first half of its mismatch (:func:`mismatch_pairs`), another text's. The teacher
+    reads that other first half as text, so distillation shows the student continuations that
+    do not follow from what was said: a content-free prompt cannot fit both kinds."""
+    def window(first: HalfItem, it: HalfItem) -> list[Utterance]:
+        return [Utterance(first.id, first.first, halves.name),
+                Utterance(it.text_id.removesuffix(HALF_SUFFIX) + "#h2", it.rest, halves.name)]
+
+    crossed = [window(halves.items[halves.mismatch[i]], it) for i, it in enumerate(halves.items)
+               if int((i + 1) * mismatched) > int(i * mismatched)]
+    return [window(it, it) for it in halves.items] + crossed
 
 
 class _Scored:

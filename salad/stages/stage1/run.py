@@ -77,7 +77,8 @@ def run(ctx: RunContext, cfg) -> None:
     model = SpeechLM(adapter, student)
     builder = ExampleBuilder(student)
     train_windows = windows(train, cfg.utterances_per_example)
-    half_windows = [w for h in train_halves for w in halves_windows(h)]
+    half_windows = [w for h in train_halves for w in halves_windows(h, cfg.mismatched_halves)]
+    crossed = len(half_windows) - sum(len(h.items) for h in train_halves)
     train_windows += half_windows
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
                             train_windows, held, builder, features, ctx.stage_dir(),
@@ -86,8 +87,9 @@ def run(ctx: RunContext, cfg) -> None:
                             world=world)
     ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}")
     ctx.note(f"- {len(train)} training utterances in {len(train_windows) - len(half_windows)} "
-             f"windows; {len(half_windows)} training halves (spoken first half, text second "
-             "half); held-out halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
+             f"windows; {len(half_windows) - crossed} training halves (spoken first half, "
+             f"text second half) and {crossed} with another text's first half spoken; "
+             "held-out halves: " + ", ".join(f"{h.name} {len(h.items)}" for h in held))
     summary = trainer.run()
     first, last = summary["history"][0], summary["history"][-1]
     ctx.note("")

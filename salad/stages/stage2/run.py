@@ -179,7 +179,7 @@ def run(ctx: RunContext, cfg) -> None:
     natural = windows([u for u in natural_utts if u.id in lengths],
                       cfg.utterances_per_example)
     natural += [w for h in cfg.train_halves for w in halves_windows(
-        load_halves(h.name, h.speech, h.texts, lengths, h.limit))]
+        load_halves(h.name, h.speech, h.texts, lengths, h.limit), cfg.mismatched_halves)]
     synthetic = halves_windows(load_halves("synthetic", speech, cfg.pool, lengths))
     train_windows = mix_windows(natural, synthetic, cfg.synthetic_share, cfg.seed)
     ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}; training "
