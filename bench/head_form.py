@@ -43,6 +43,14 @@ def head_form(item, alphabet: Alphabet):
     return dataclasses.replace(item, context=part.with_text(alphabet.normalize(part.spoken)))
 
 
+def eval_items(benchmark: str, data_dir: str, limit: int) -> list:
+    """The evaluate stage's subset (seed 0) of ``benchmark``, items with one shared context."""
+    reg = get_host().registry("benchmark")
+    return [i for i in reg.build(f"salad.{benchmark}.v1", {"data_dir": data_dir, "limit": limit,
+                                                           "seed": 0}).iter_items()
+            if i.contexts is None]
+
+
 def student_model(checkpoint: Path):
     """The speech LM (adapter, markers, student) of a training checkpoint
     (``RUN/STAGE/checkpoints/NAME``), built from its run's recipe and loaded as the evaluate
@@ -97,14 +105,11 @@ def main() -> None:
     else:
         lm, model_id = load_lm("float32")
     scorer = LoglikScorer(lm, batch_size=args.batch_size)
-    reg = get_host().registry("benchmark")
     span = " | perfect head, as speech |" if model else " |"
     print("| benchmark | items | written | head form | kept" + span)
     print("| --- | --- | --- | --- | ---" + (" | --- |" if model else " |"))
     for name in args.benchmarks:
-        items = [i for i in reg.build(f"salad.{name}.v1", {"data_dir": data_dir,
-                                                            "limit": args.limit, "seed": 0})
-                 .iter_items() if i.contexts is None]
+        items = eval_items(name, data_dir, args.limit)
         written = evaluate(scorer, items, model_id=model_id).summary()["acc_norm"]
         spelled = evaluate(scorer, [head_form(i, alphabet) for i in items],
                            model_id=model_id).summary()["acc_norm"]

@@ -25,9 +25,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from head_form import student_model  # noqa: E402
+from head_form import eval_items, student_model  # noqa: E402
 
-from salad.core.plugin_host import get_host  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.speech_mode import SpeechContexts  # noqa: E402
 from salad.evaluation.spoken import speech_problem, split_context, spoken_parts  # noqa: E402
@@ -64,13 +63,10 @@ def main() -> None:
     scorer = LoglikScorer(model.student, batch_size=args.batch_size)
     model_id = f"student|{args.checkpoint.resolve()}"
     encoder = validated.build("encoder")
-    reg = get_host().registry("benchmark")
     print(f"| benchmark | items | speech mode ({args.voice}) | the head's words as text |")
     print("| --- | --- | --- | --- |")
     for name in args.benchmarks:
-        items = [i for i in reg.build(f"salad.{name}.v1", {"data_dir": data_dir,
-                                                            "limit": args.limit, "seed": 0})
-                 .iter_items() if i.contexts is None and speech_problem(i) is None]
+        items = [i for i in eval_items(name, data_dir, args.limit) if speech_problem(i) is None]
         parts = [p for i in items for p in spoken_parts(i)]
         spoken = synthesize_texts(parts, voice_from_label(args.voice),
                                   Path(".cache/eval/spoken"), ".cache/salad/tts", progress=False)
