@@ -86,6 +86,29 @@ def test_long_audio_is_chunked_into_context_windows(encoder_2s, speechlike):
     assert torch.allclose(frames[0, 100:200], alone[0], atol=1e-4)
 
 
+def test_overlapping_windows_take_each_frame_away_from_the_cuts(encoder_2s, cache, speechlike):
+    enc = build_ct2(WhisperCT2Config(model="tiny.en", context_seconds=2.0, overlap_seconds=0.8,
+                                     cache_dir=cache))
+    assert enc.cache_key() != encoder_2s.cache_key()
+    # 6 s, 2 s windows every 1.2 s (at 0, 1.2, 2.4, 3.6, 4.8 s), cuts at 1.6, 2.8, 4.0, 5.2 s
+    frames, lengths = enc.encode(speechlike[None], torch.tensor([speechlike.numel()]))
+    assert lengths.tolist() == [300] and frames.shape == (1, 300, 384)
+    first, _ = enc.encode(speechlike[None, :32000], torch.tensor([32000]))
+    assert torch.allclose(frames[0, :80], first[0, :80], atol=1e-4)
+    second, _ = enc.encode(speechlike[None, 19200:51200], torch.tensor([32000]))
+    assert torch.allclose(frames[0, 80:140], second[0, 20:80], atol=1e-4)
+    last, _ = enc.encode(speechlike[None, 76800:], torch.tensor([96000 - 76800]))
+    assert torch.allclose(frames[0, 260:], last[0, 20:], atol=1e-4)
+    # audio within the context is encoded as without overlap
+    short = speechlike[None, :24000]
+    a, _ = enc.encode(short, torch.tensor([24000]))
+    b, _ = encoder_2s.encode(short, torch.tensor([24000]))
+    assert torch.equal(a, b)
+    with pytest.raises(SaladError, match="less than the context"):
+        build_ct2(WhisperCT2Config(model="tiny.en", context_seconds=2.0, overlap_seconds=2.0,
+                                   cache_dir=cache))
+
+
 def test_long_audio_error_mode(cache, speechlike):
     enc = build_ct2(WhisperCT2Config(model="tiny.en", context_seconds=2.0, long_audio="error",
                                      cache_dir=cache))

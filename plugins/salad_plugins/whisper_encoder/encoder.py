@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 
 import torch
 from torch import nn
@@ -50,9 +49,12 @@ def keep_layers(encoder: nn.Module, layer: int | None) -> nn.Module:
 class WhisperSpeechEncoder(nn.Module):
     """``(B, S)`` 16 kHz waveforms -> ``(B, T, d_model)`` frames at 50 Hz.
 
-    Audio longer than the context is cut into consecutive context-length windows, each padded
-    and encoded like one Whisper segment, and the valid frames of the windows are concatenated
-    (``long_audio="chunk"``); with ``long_audio="error"`` such input raises instead.
+    Audio longer than the context is cut into context-length windows, each padded and encoded
+    like one Whisper segment, and the windows' frames are concatenated (``long_audio="chunk"``);
+    with ``long_audio="error"`` such input raises instead. With ``overlap_seconds`` the windows
+    overlap by that much and each frame is taken from the window where it lies farthest from an
+    edge (half the overlap from each interior cut), so no word is encoded only at a window's
+    edge; audio no longer than the context is encoded the same either way.
     """
 
     sample_rate = SAMPLE_RATE
@@ -60,7 +62,7 @@ class WhisperSpeechEncoder(nn.Module):
 
     def __init__(self, encoder: nn.Module, *, n_mels: int, identity: str, context_seconds: float,
                  layer: int | None, long_audio: str = "chunk", batch_size: int = 8,
-                 dtype: str = "float32"):
+                 dtype: str = "float32", overlap_seconds: float = 0.0):
         super().__init__()
         frames = context_frames(context_seconds, encoder.embed_positions.weight.shape[0])
         encoder = keep_layers(shorten_context(encoder, frames), layer)
@@ -72,7 +74,13 @@ class WhisperSpeechEncoder(nn.Module):
         self.long_audio = long_audio
         self.batch_size = batch_size
         self.context_seconds = frames / FRAME_RATE
+        self.overlap = round(overlap_seconds * FRAME_RATE / 2) * 2  # frames, even
+        if not 0 <= self.overlap < frames:
+            raise SaladError(f"overlap_seconds={overlap_seconds} must be at least 0 and less "
+                             f"than the context ({self.context_seconds:g} s)")
         settings = f"ctx={frames}|layer={layer}|dtype={dtype}"
+        if self.overlap:
+            settings += f"|overlap={self.overlap}"
         self._key = f"{identity}|{settings}"
 
     def cache_key(self) -> str:
@@ -82,17 +90,26 @@ class WhisperSpeechEncoder(nn.Module):
     def train(self, mode: bool = True):  # frozen: always stays in eval mode
         return super().train(False)
 
-    def _windows(self, lengths: list[int]) -> list[tuple[int, int, int]]:
+    def windows(self, lengths: list[int]) -> list[tuple[int, int, int, int, int]]:
+        """``(item, first sample, samples, first kept frame, end kept frame)`` per window; the
+        kept frames (window-local) of an item's windows tile its frames exactly once."""
+        window_frames = self.window // SAMPLES_PER_FRAME
+        hop = window_frames - self.overlap
         out = []
         for item, n in enumerate(lengths):
-            count = max(1, math.ceil(n / self.window))
+            total = -(-n // SAMPLES_PER_FRAME)
+            count = 1 if total <= window_frames else 1 + -(-(total - window_frames) // hop)
             if count > 1 and self.long_audio == "error":
                 raise SaladError(
                     f"item {item}: {n / SAMPLE_RATE:.2f} s of audio is longer than the encoder "
                     f"context ({self.context_seconds:g} s); raise context_seconds or set "
                     "long_audio='chunk'")
-            out += [(item, j * self.window, min(self.window, n - j * self.window))
-                    for j in range(count)]
+            for j in range(count):
+                first = j * hop
+                keep_from = 0 if j == 0 else self.overlap // 2
+                keep_to = total - first if j == count - 1 else hop + self.overlap // 2
+                start = first * SAMPLES_PER_FRAME
+                out.append((item, start, min(self.window, n - start), keep_from, keep_to))
         return out
 
     @torch.no_grad()
@@ -100,9 +117,9 @@ class WhisperSpeechEncoder(nn.Module):
         if waveforms.ndim != 2:
             raise SaladError(f"waveforms must be (batch, samples), got {tuple(waveforms.shape)}")
         lens = lengths.long().clamp(min=0, max=waveforms.shape[1]).tolist()
-        windows = self._windows(lens)
+        windows = self.windows(lens)
         pieces = waveforms.new_zeros(len(windows), self.window, dtype=torch.float32)
-        for row, (item, start, n) in enumerate(windows):
+        for row, (item, start, n, _, _) in enumerate(windows):
             pieces[row, :n] = waveforms[item, start:start + n]
         hidden = []
         for i in range(0, len(windows), self.batch_size):
@@ -110,8 +127,8 @@ class WhisperSpeechEncoder(nn.Module):
             hidden.append(self.encoder(feats).last_hidden_state.float())
         hidden = torch.cat(hidden)
         per_item: list[list[torch.Tensor]] = [[] for _ in lens]
-        for row, (item, _, n) in enumerate(windows):
-            per_item[item].append(hidden[row, : -(-n // SAMPLES_PER_FRAME)])
+        for row, (item, _, _, keep_from, keep_to) in enumerate(windows):
+            per_item[item].append(hidden[row, keep_from:keep_to])
         parts = [torch.cat(p) for p in per_item]
         frame_lengths = torch.tensor([p.shape[0] for p in parts], dtype=torch.long)
         frames = hidden.new_zeros(len(parts), max(1, int(frame_lengths.max())), self.output_dim)

@@ -13,7 +13,7 @@ from .encoder import WhisperSpeechEncoder, build_whisper_encoder
 def _common(config) -> dict:
     return {"context_seconds": config.context_seconds, "layer": config.layer,
             "long_audio": config.long_audio, "batch_size": config.batch_size,
-            "dtype": config.dtype}
+            "dtype": config.dtype, "overlap_seconds": config.overlap_seconds}
 
 
 def build_ct2(config) -> WhisperSpeechEncoder:

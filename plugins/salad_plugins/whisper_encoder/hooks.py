@@ -21,6 +21,10 @@ class _WhisperCommon(BaseModel):
     long_audio: Literal["chunk", "error"] = Field(
         "chunk", description="Audio longer than the context: encode consecutive windows and "
                              "concatenate their frames, or raise an error")
+    overlap_seconds: float = Field(
+        0.0, ge=0, description="Long audio: overlap of consecutive windows; each frame is taken "
+                               "from the window where it lies farther from an edge (0: "
+                               "consecutive windows, a word at a cut is encoded in halves)")
     batch_size: int = Field(8, ge=1, description="Windows encoded per forward pass")
     dtype: Literal["float32", "bfloat16"] = Field("float32", description="Compute dtype")
 
