@@ -79,10 +79,9 @@ class PerfectHead:
 
     @torch.inference_mode()
     def marked_spans(self, texts) -> list[torch.Tensor]:
-        lm, markers = self.model.student, self.model.markers
+        lm = self.model.student
         ids = lm.tokenize([self.alphabet.normalize(t) for t in texts])
-        return [torch.cat([markers[:1], lm.embed(torch.tensor([t])).float()[0],
-                           markers[1:]]).float() for t in ids]
+        return [self.model.mark(lm.embed(torch.tensor([t])).float()[0]) for t in ids]
 
 
 def main() -> None:

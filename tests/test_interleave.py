@@ -67,3 +67,38 @@ def test_speech_spans_filled_from_adapter_outputs(tiny_lm):
     logits = model.student_logits(batch, spans)
     logits.sum().backward()
     assert model.markers.grad is not None and model.markers.grad.abs().sum() > 0
+
+
+def test_without_markers_a_span_reads_as_text_would(tiny_lm):
+    """An adapter that declares no boundary markers: its outputs are the only speech positions,
+    and outputs equal to the tokens' embeddings give the text's logits exactly."""
+    lm = tiny_lm("student_lm", training="full")
+    segs = _segments(lm)
+    lay = build_layout(segs, bos_id=0, markers=False)
+    assert lay.markers == []
+    assert lay.student_ids[:1 + len(segs[0].tokens)] == lay.teacher_ids[:1 + len(segs[0].tokens)]
+    assert len(lay.student_ids) == 1 + len(segs[0].tokens) + 3 + len(segs[2].tokens)
+    assert [tok for _, _, tok in lay.pairs] == [*segs[0].tokens, *segs[2].tokens]
+
+    class Embedder(torch.nn.Module):
+        boundary_markers = False
+
+        def forward(self, token_ids, lengths):
+            return lm.embed(token_ids), lengths
+
+    model = SpeechLM(Embedder(), lm)
+    assert not model.boundary_markers
+    spoken = _segments(lm, (False, True, False))
+    spoken[1] = Segment(spoken[1].tokens, True, len(spoken[1].tokens), 0)
+    batch = collate([build_layout(spoken, 0, markers=False)])
+    text = collate([build_layout(_segments(lm, (False, False, False)), 0)])
+    spans, _ = model.speech_spans(torch.tensor([spoken[1].tokens]),
+                                  torch.tensor([len(spoken[1].tokens)]))
+    with torch.no_grad():
+        as_speech = model.student_logits(batch, spans)
+        as_text = model.student_logits(text)
+    n0, n1 = len(spoken[0].tokens), len(spoken[1].tokens)
+    assert torch.equal(batch.targets, torch.cat([text.targets[:n0], text.targets[n0 + n1:]]))
+    assert torch.allclose(as_speech, torch.cat([as_text[:n0], as_text[n0 + n1:]]), atol=1e-5)
+    span = torch.randn(4, lm.hidden_size)
+    assert torch.equal(model.mark(span), span)

@@ -13,7 +13,7 @@ from salad.training.reading import HalfItem, _Scored, load_halves, mismatch_pair
 torch = pytest.importorskip("torch")
 
 
-def _oracle(lm):
+def _oracle(lm, markers: bool = True):
     """A speech LM whose "frames" carry token ids and whose adapter outputs the LM's embeddings
     of them (a perfect reader), and 8 halves of 4 texts in 2 voices with their features."""
     from salad.speech.model import SpeechLM
@@ -24,6 +24,8 @@ def _oracle(lm):
              "small dog sat under the mat"]
 
     class Oracle(torch.nn.Module):
+        boundary_markers = markers
+
         def forward(self, frames, lengths):
             return lm.embed(frames[..., 0].long()), lengths
 
@@ -34,6 +36,22 @@ def _oracle(lm):
         feats[f"h{i}"] = torch.tensor(ids, dtype=torch.float32)[:, None]
         items.append(HalfItem(f"h{i}", f"t{i % 4}", f"v{i // 4}", first, rest, len(ids)))
     return SpeechLM(Oracle(), lm).eval(), HalvesSet("oracle", items, mismatch_pairs(items)), feats
+
+
+def test_a_perfect_reader_without_markers_reads_as_text_does(tiny_lm):
+    from salad.core.plugin_host import get_host
+    from salad.training.reading import reading_metrics
+
+    lm = tiny_lm("student_lm")
+    model, halves, feats = _oracle(lm, markers=False)
+    scorer = get_host().registry("misalignment_scorer").build("salad.kl_misalignment.v1")
+    out = reading_metrics(model, tiny_lm("teacher_lm"), scorer, halves,
+                          lambda ids: [feats[i] for i in ids], batch_size=3)
+    # the spans are the first halves' embeddings and nothing marks them: speech reads as text
+    assert out["nll_matched"] == pytest.approx(out["nll_text"], abs=1e-5)
+    assert out["nll_mismatched"] == pytest.approx(out["nll_text_mismatched"], abs=1e-5)
+    assert out["nll_matched"] != pytest.approx(out["nll_none"], abs=1e-3)
+    assert out["misalignment"] == pytest.approx(0.0, abs=1e-6)
 
 
 def _item(i, text_id, voice, frames):

@@ -2,10 +2,10 @@
 
 An *example* is a run of consecutive utterances (e.g. the turns of one conversation). Each
 utterance is shown to the student either as text (its tokens) or as speech (a start marker, the
-adapter's outputs for its frames, an end marker). The teacher always reads every utterance as
-text. Utterances are tokenized separately (non-first ones with a leading space) so that the
-teacher's tokens are exactly the concatenation of the student's text tokens and the two
-sequences can be aligned token for token.
+adapter's outputs for its frames, an end marker; without markers, the adapter's outputs alone).
+The teacher always reads every utterance as text. Utterances are tokenized separately (non-first
+ones with a leading space) so that the teacher's tokens are exactly the concatenation of the
+student's text tokens and the two sequences can be aligned token for token.
 
 Only positions whose *next* token is text are trained or scored; for each of those the position
 map gives the student position, the teacher position that predicts the same token, and the
@@ -44,21 +44,25 @@ class Layout:
     after_speech: list[bool]               # per pair: does its prefix contain speech?
 
 
-def build_layout(segments: Sequence[Segment], bos_id: int) -> Layout:
+def build_layout(segments: Sequence[Segment], bos_id: int, markers: bool = True) -> Layout:
+    """``markers=False``: a speech span is the adapter's outputs alone, with no boundary
+    marker before or after it (:attr:`salad.speech.model.SpeechLM.boundary_markers`)."""
     student: list[int] = [bos_id]
     teacher: list[int] = [bos_id]
     spans: list[tuple[int, int, int]] = []
-    markers: list[tuple[int, int]] = []
+    marks: list[tuple[int, int]] = []
     pairs: list[tuple[int, int, int]] = []
     after: list[bool] = []
     for seg in segments:
         if seg.speech:
-            markers.append((len(student), START))
-            student.append(0)
+            if markers:
+                marks.append((len(student), START))
+                student.append(0)
             spans.append((len(student), seg.n_frames, seg.feature_key))
             student.extend([0] * seg.n_frames)
-            markers.append((len(student), END))
-            student.append(0)
+            if markers:
+                marks.append((len(student), END))
+                student.append(0)
             teacher.extend(seg.tokens)
             continue
         for tok in seg.tokens:
@@ -66,7 +70,7 @@ def build_layout(segments: Sequence[Segment], bos_id: int) -> Layout:
             after.append(bool(spans))
             student.append(tok)
             teacher.append(tok)
-    return Layout(student, spans, markers, teacher, pairs, after)
+    return Layout(student, spans, marks, teacher, pairs, after)
 
 
 @dataclass

@@ -29,6 +29,8 @@ class SpeechLM(nn.Module):
         self.lm = student.module  # registered so that parameters() and state_dict() see it
         hidden = student.hidden_size
         self.markers = nn.Parameter(torch.randn(2, hidden) * 0.02)
+        # an adapter whose outputs the LM reads as text (its own embeddings) may go without
+        self.boundary_markers = bool(getattr(adapter, "boundary_markers", True))
         bind = getattr(adapter, "bind_lm", None)
         if callable(bind):
             bind(student)
@@ -55,16 +57,23 @@ class SpeechLM(nn.Module):
             logits = logits + (silent.sum() + self.markers.sum()) * 0.0
         return logits, batch
 
+    def mark(self, span: torch.Tensor) -> torch.Tensor:
+        """``span`` ``(T', H)`` as the student reads it: between the start and end markers
+        (``(T' + 2, H)``), or as it is without :attr:`boundary_markers`; float32."""
+        if not self.boundary_markers:
+            return span.float()
+        return torch.cat([self.markers[START:START + 1].to(span.dtype), span,
+                          self.markers[END:END + 1].to(span.dtype)]).float()
+
     def marked_spans(self, frames: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """Each utterance as the student reads it: the start marker, the adapter's outputs for
-        its encoder frames ``(T, D)``, the end marker; ``(T' + 2, H)`` float32 per utterance."""
+        """Each utterance as the student reads it (:meth:`mark`): the adapter's outputs for its
+        encoder frames ``(T, D)``, between the markers."""
         lengths = torch.tensor([f.shape[0] for f in frames])
         padded = nn.utils.rnn.pad_sequence([f.float() for f in frames], batch_first=True)
         param = next(self.adapter.parameters())
         out, out_lengths = self.speech_spans(padded.to(param.device, param.dtype),
                                              lengths.to(param.device))
-        return [torch.cat([self.markers[START:START + 1], out[i, : int(out_lengths[i])],
-                           self.markers[END:END + 1]]).float() for i in range(len(frames))]
+        return [self.mark(out[i, : int(out_lengths[i])]) for i in range(len(frames))]
 
     def student_inputs(self, batch: Batch, spans: torch.Tensor | None = None) -> torch.Tensor:
         """Input embeddings ``(B, L, H)`` with speech spans and markers filled in."""

@@ -73,8 +73,8 @@ def spoken_ids(examples: Sequence[Example]) -> list[str]:
 class ExampleBuilder:
     """Turns windows + modality flags into layouts, tokenizing each utterance once."""
 
-    def __init__(self, lm):
-        self.lm = lm
+    def __init__(self, lm, markers: bool = True):
+        self.lm, self.markers = lm, markers
         self._tokens: dict[tuple[str, bool], tuple[int, ...]] = {}
 
     def tokens(self, utt: Utterance, first: bool) -> tuple[int, ...]:
@@ -97,7 +97,7 @@ class ExampleBuilder:
                     k += 1
                 else:
                     segments.append(Segment(toks))
-            out.append(build_layout(segments, self.lm.bos_id))
+            out.append(build_layout(segments, self.lm.bos_id, self.markers))
         return out
 
     def text_layouts(self, windows: Sequence[Sequence[Utterance]]) -> list[Layout]:

@@ -224,7 +224,8 @@ def reading_metrics(model: SpeechLM, teacher, scorer, halves: HalvesSet,
             n = len(items)
             matched, mismatched = (collate([build_layout(
                 [Segment((), True, int(span_lengths[offset + b]), offset + b),
-                 Segment(tuple(rests[b]))], lm.bos_id) for b in range(n)]) for offset in (0, n))
+                 Segment(tuple(rests[b]))], lm.bos_id, model.boundary_markers) for b in range(n)])
+                for offset in (0, n))
             other_firsts = lm.tokenize([o.first for o in others])
             text, text_mismatched = (collate([build_layout(
                 [Segment(tuple(pre[b])), Segment(tuple(rests[b]))], lm.bos_id) for b in range(n)])

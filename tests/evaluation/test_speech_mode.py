@@ -37,11 +37,13 @@ class TinySpeechLM(torch.nn.Module):
         markers = torch.zeros(2, V)
         markers[1, ord(end_marker)] = 1.0  # the END marker looks like this byte to the bigram
         self.markers = torch.nn.Parameter(markers)
+        self.boundary_markers = True
 
     def speech_spans(self, frames, lengths):
         return self.adapter(frames, lengths)
 
-    marked_spans = SpeechLM.marked_spans  # the real markers + span layout
+    mark = SpeechLM.mark  # the real markers + span layout
+    marked_spans = SpeechLM.marked_spans
 
 
 def one_hot_frames(text: str) -> torch.Tensor:

@@ -102,6 +102,16 @@ def test_without_residual_nothing_trains_past_the_aligned_head():
     assert not [p for p in adapter.parameters() if p.requires_grad]
 
 
+def test_markers_false_lets_the_speech_lm_read_the_span_without_boundary_markers(tiny_lm):
+    from salad.speech.model import SpeechLM
+
+    lm = tiny_lm("student_lm")
+    config = {**TINY, "output_dim": lm.hidden_size}
+    assert SpeechLM(CTCAdapter(CTCAdapterConfig(**config)), lm).boundary_markers
+    plain = SpeechLM(CTCAdapter(CTCAdapterConfig(**config, markers=False)), lm)
+    assert not plain.boundary_markers
+
+
 def test_forward_needs_an_lm_of_its_output_size():
     adapter = CTCAdapter(CTCAdapterConfig(**TINY))
     with pytest.raises(RuntimeError, match="bind_lm"):

@@ -58,6 +58,7 @@ class CTCAdapter(nn.Module):
         self.config = config
         self.input_dim = config.input_dim
         self.output_dim = config.output_dim
+        self.boundary_markers = config.markers  # read by SpeechLM
         self.alphabet = Alphabet(config.alphabet)
         self.head = CTCHead(config.input_dim, len(self.alphabet), config.stack, config.width,
                             config.num_layers, config.num_heads, config.dropout)

@@ -59,6 +59,9 @@ class CTCAdapterConfig(BaseModel):
                                               "its embedding (zero before training). Off by "
                                               "default: on the miniature's Stage I data it "
                                               "learned a content-free prompt (docs/reading.md)")
+    markers: bool = Field(True, description="Boundary markers (learned vectors) around each "
+                                            "spoken span; false: the LM reads the span's "
+                                            "token embeddings as it reads text")
     train_head: bool = Field(False, description="Let Stage I update the CTC head too (only "
                                                 "through the residual; the spelling is argmax)")
     frozen_head_eval: bool = Field(
