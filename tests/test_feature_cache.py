@@ -95,3 +95,13 @@ def test_precompute_manifest_is_resumable_and_counts_failures(tmp_path):
     assert lookup.lengths() == {"u0": 21, "u1": 19, "u2": 31, "u3": 26}
     with pytest.raises(SaladError, match="no cached features for utterance 'bad'"):
         lookup(["bad"])
+
+
+def test_a_cache_folder_that_cannot_be_made_stops_before_any_encoding(tmp_path):
+    manifest = _manifest(tmp_path)
+    root = tmp_path / "cache"
+    root.symlink_to(tmp_path / "nowhere")  # a dangling link, e.g. to a folder not made yet
+    enc = CountingEncoder()
+    with pytest.raises(SaladError, match="cannot create the folder"):
+        precompute_manifest(manifest, enc, root, progress=False)
+    assert enc.encoded == 0

@@ -55,6 +55,16 @@ class FeatureCache:
     def path(self, content_key: str) -> Path:
         return self.dir / content_key[:2] / f"{content_key}.safetensors"
 
+    def create(self) -> None:
+        """Make the cache folder, or raise a :class:`SaladError` naming it: a folder that
+        cannot be made (a dangling link, no permission) would fail every entry alike, after
+        every encoder pass had been paid for."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SaladError(f"feature cache {self.dir}: cannot create the folder "
+                             f"({type(exc).__name__}: {exc})") from None
+
     def __contains__(self, content_key: str) -> bool:
         return self.path(content_key).is_file()
 
@@ -210,6 +220,8 @@ def precompute(items: Sequence[tuple[str, str | Path]], encoder, cache_root: str
     from .progress import progress_bar
 
     cache = FeatureCache(cache_root, encoder.cache_key())
+    if items:
+        cache.create()
     report = report or PrecomputeReport()
     report.total += len(items)
     encoding = _Encoding(encoder, cache, report, batch_size)
