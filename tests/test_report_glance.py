@@ -56,6 +56,14 @@ def test_results_without_pooled_gaps_say_so(tmp_path):
     assert "no pooled gap (written by an older salad eval" in markdown_summary(data)[0]
 
 
+def test_results_without_the_teacher_say_which_mode_is_missing(tmp_path):
+    speech_only = {b: {m: v for m, v in modes.items() if m != "teacher_text"}
+                   for b, modes in SCORES.items()}
+    path = write_eval_results(tmp_path / "run", "initial", speech_only)
+    text = markdown_summary(json.loads(path.read_text()))[0]
+    assert "no gap: the teacher's text mode was not scored" in text
+
+
 def test_scores_at_or_below_chance_are_flagged_in_tables(tmp_path):
     md = write_report([_run(tmp_path)], tmp_path / "out")["markdown"].read_text()
     row = next(line for line in md.splitlines() if line.startswith("| openbookqa | 100 |"))
