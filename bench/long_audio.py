@@ -22,18 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from head_form import eval_items, student_model  # noqa: E402
-from span_layout import transcripts  # noqa: E402
+from head_form import student_model  # noqa: E402
+from span_layout import spoken_eval_items, transcripts  # noqa: E402
 
 from salad.asr.wer import corpus_wer  # noqa: E402
 from salad.evaluation import LoglikScorer, evaluate  # noqa: E402
 from salad.evaluation.speech_mode import SpeechContexts  # noqa: E402
-from salad.evaluation.spoken import speech_problem, spoken_parts  # noqa: E402
-from salad.evaluation.spoken_audio import (  # noqa: E402
-    encoder_frames,
-    synthesize_texts,
-    voice_from_label,
-)
+from salad.evaluation.spoken import spoken_parts  # noqa: E402
+from salad.evaluation.spoken_audio import encoder_frames  # noqa: E402
 from salad.recipe import validate_recipe  # noqa: E402
 
 
@@ -58,11 +54,7 @@ def main() -> None:
           f"speech mode ({args.voice}) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in args.benchmarks:
-        items = [i for i in eval_items(name, data_dir, args.limit) if speech_problem(i) is None]
-        parts = [p for i in items for p in spoken_parts(i)]
-        spoken = synthesize_texts(parts, voice_from_label(args.voice),
-                                  Path(".cache/eval/spoken"), ".cache/salad/tts", progress=False)
-        items = [i for i in items if all(p.key in spoken.audio for p in spoken_parts(i))]
+        items, spoken = spoken_eval_items(name, data_dir, args.limit, args.voice)
         keys = sorted({p.key for i in items for p in spoken_parts(i)})
         for overlap, encoder in encoders.items():
             frames = encoder_frames(spoken, encoder, ".cache/features", progress=False)

@@ -38,6 +38,16 @@ from salad.evaluation.spoken_audio import (  # noqa: E402
 from salad.recipe import validate_recipe  # noqa: E402
 
 
+def spoken_eval_items(benchmark: str, data_dir: str, limit: int, voice: str):
+    """The evaluate stage's items of ``benchmark`` that can be asked in speech, spoken in
+    ``voice`` through its caches; returns the items whose audio exists and the spoken set."""
+    items = [i for i in eval_items(benchmark, data_dir, limit) if speech_problem(i) is None]
+    spoken = synthesize_texts([p for i in items for p in spoken_parts(i)],
+                              voice_from_label(voice), Path(".cache/eval/spoken"),
+                              ".cache/salad/tts", progress=False)
+    return [i for i in items if all(p.key in spoken.audio for p in spoken_parts(i))], spoken
+
+
 def transcripts(adapter, frames, keys, batch_size: int = 16) -> dict[str, str]:
     out = {}
     for start in range(0, len(keys), batch_size):
@@ -66,10 +76,7 @@ def main() -> None:
     print(f"| benchmark | items | speech mode ({args.voice}) | the head's words as text |")
     print("| --- | --- | --- | --- |")
     for name in args.benchmarks:
-        items = [i for i in eval_items(name, data_dir, args.limit) if speech_problem(i) is None]
-        parts = [p for i in items for p in spoken_parts(i)]
-        spoken = synthesize_texts(parts, voice_from_label(args.voice),
-                                  Path(".cache/eval/spoken"), ".cache/salad/tts", progress=False)
+        items, spoken = spoken_eval_items(name, data_dir, args.limit, args.voice)
         frames = encoder_frames(spoken, encoder, ".cache/features", progress=False)
         items = [i for i in items if all(frames(p.key) is not None for p in spoken_parts(i))]
         words = transcripts(model.adapter, frames, sorted({p.key for i in items
