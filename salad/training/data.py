@@ -73,8 +73,8 @@ def spoken_ids(examples: Sequence[Example]) -> list[str]:
 class ExampleBuilder:
     """Turns windows + modality flags into layouts, tokenizing each utterance once."""
 
-    def __init__(self, lm, markers: bool = True):
-        self.lm, self.markers = lm, markers
+    def __init__(self, lm):
+        self.lm = lm
         self._tokens: dict[tuple[str, bool], tuple[int, ...]] = {}
 
     def tokens(self, utt: Utterance, first: bool) -> tuple[int, ...]:
@@ -84,9 +84,11 @@ class ExampleBuilder:
             self._tokens[key] = tuple(self.lm.tokenize([text])[0])
         return self._tokens[key]
 
-    def layouts(self, examples: Sequence[Example], span_lengths: Sequence[int]) -> list[Layout]:
+    def layouts(self, examples: Sequence[Example], span_lengths: Sequence[int],
+                markers: bool = True) -> list[Layout]:
         """One layout per example; the ``k``-th spoken utterance (:func:`spoken_ids`) takes
-        ``span_lengths[k]`` positions and reads span ``k`` of the adapter's outputs."""
+        ``span_lengths[k]`` positions and reads span ``k`` of the adapter's outputs, between
+        boundary markers when ``markers`` (the model's :attr:`SpeechLM.boundary_markers`)."""
         out, k = [], 0
         for window, flags in examples:
             segments = []
@@ -97,7 +99,7 @@ class ExampleBuilder:
                     k += 1
                 else:
                     segments.append(Segment(toks))
-            out.append(build_layout(segments, self.lm.bos_id, self.markers))
+            out.append(build_layout(segments, self.lm.bos_id, markers))
         return out
 
     def text_layouts(self, windows: Sequence[Sequence[Utterance]]) -> list[Layout]:
@@ -113,7 +115,7 @@ def speech_batch(model, builder: ExampleBuilder, features: FeatureLookup,
     if not ids:
         return collate(builder.layouts(examples, [])), None
     spans, lengths = model.speech_spans(*pad_frames(features(ids)))
-    return collate(builder.layouts(examples, lengths.tolist())), spans
+    return collate(builder.layouts(examples, lengths.tolist(), model.boundary_markers)), spans
 
 
 class Sampler:

@@ -171,7 +171,8 @@ class Stage1Trainer:
                                  for i, f in zip(missing, self.features(missing), strict=True)})
         d = self.model.adapter.downsample
         lengths = [-(-self._frames[i] // d) for i in ids]
-        return sum(len(lay.student_ids) for lay in self.builder.layouts(examples, lengths))
+        layouts = self.builder.layouts(examples, lengths, self.model.boundary_markers)
+        return sum(len(lay.student_ids) for lay in layouts)
 
     def _examples(self, picks):
         examples = []

@@ -75,7 +75,7 @@ def run(ctx: RunContext, cfg) -> None:
         load_adapter(aligned, adapter)
         ctx.note(f"- adapter starts from the align stage (`{aligned.relative_to(ctx.run_dir)}`)")
     model = SpeechLM(adapter, student)
-    builder = ExampleBuilder(student, model.boundary_markers)
+    builder = ExampleBuilder(student)
     train_windows = windows(train, cfg.utterances_per_example)
     half_windows = [w for h in train_halves for w in halves_windows(h, cfg.mismatched_halves)]
     crossed = len(half_windows) - sum(len(h.items) for h in train_halves)

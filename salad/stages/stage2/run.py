@@ -197,8 +197,7 @@ def run(ctx: RunContext, cfg) -> None:
             Path(cfg.feature_cache).parent / "reading" / f"{key}.json", key,
             lambda: measure(model, teacher, scorer, held, features, world), world)
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
-                            ExampleBuilder(student, model.boundary_markers), features, out,
-                            log=ctx.log_metrics,
+                            ExampleBuilder(student), features, out, log=ctx.log_metrics,
                             teacher_key=slot_id(v, "teacher"), device=device, world=world)
     trainer.pre_decay_checkpoint = False  # Stage II decays from its start: nothing to keep
     if latest_checkpoint(out / "checkpoints") is None:
