@@ -23,11 +23,10 @@ def headline(run: RunResults) -> str:
     speech = speech_mode(run.main_voice)
     parts = []
     main = _pooled(run, speech, f"the gap teacher text minus student speech ({run.main_voice}) is")
-    if main is None and speech in run.modes() and TEACHER_TEXT not in run.modes():
+    if main is None and speech in run.modes():
         parts.append("no gap: the teacher's text mode was not scored (add the teacher_text "
-                     "mode)")
-    elif main is None and speech in run.modes():
-        parts.append("the results hold no pooled gap (written by an older salad eval; "
+                     "mode)" if TEACHER_TEXT not in run.modes() else
+                     "the results hold no pooled gap (written by an older salad eval; "
                      "rerun it, scores are cached)")
     elif main is not None:
         parts.append(main)
