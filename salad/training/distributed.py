@@ -19,6 +19,7 @@ must call it together (the same number of forward passes), since each pass gathe
 
 from __future__ import annotations
 
+import atexit
 import os
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
@@ -55,7 +56,16 @@ def init(strategy: str, device: torch.device) -> World:
             torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo",
                                 timeout=timedelta(minutes=30))
+        atexit.register(_leave)
     return world
+
+
+def _leave() -> None:
+    """Leave the process group before the interpreter exits: a group left to the native
+    destructors can abort the worker at exit (gloo: "terminate called without an active
+    exception") after its work is done."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _fully_shard(model: nn.Module, frozen_blocks: bool) -> None:
