@@ -8,7 +8,7 @@ character (it offsets the LM's bias towards short outputs).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import torch
@@ -34,14 +34,14 @@ class CharNgram:
     def __init__(self, texts: Iterable[str], order: int, symbols: str):
         self.order = order
         self.symbols = symbols
-        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        grams: Counter = Counter()  # every n-gram (n <= order) ending after the first space
         for text in texts:
             padded = " " + text + " "
-            for i in range(1, len(padded)):
-                for n in range(order):
-                    if i - n < 0:
-                        break
-                    self.counts[padded[i - n:i]][padded[i]] += 1
+            grams.update(padded[i:i + n] for n in range(1, order + 1)
+                         for i in range(1 if n == 1 else 0, len(padded) - n + 1))
+        self.counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for gram, count in grams.items():
+            self.counts[gram[:-1]][gram[-1]] = count
         self.totals = {h: (sum(c.values()), len(c)) for h, c in self.counts.items()}
         self._memo: dict[tuple[str, str], float] = {}
 
