@@ -9,16 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from salad.core.items import TextRecord
 from salad.data.manifests import read_speech_manifest
 from salad.data.text import split_half
-from salad.stages.prepare_data.mini import MiniDataConfig, prepare_mini
+from salad.stages.prepare_data.mini import MiniDataConfig, _without, prepare_mini
 
 TONE = str(Path(__file__).resolve().parents[1] / "helpers" / "tone_tts.py")
 
 
+def _letters(i: int) -> str:
+    return "".join(chr(ord("a") + int(d)) for d in str(i))   # texts that differ in letters
+
+
 def _corpus(path: Path, n: int, domains: list[str]) -> dict:
-    path.write_text("\n".join(json.dumps({"id": f"{path.stem}{i}", "text": f"Line {i} of "
-                                          f"{path.stem} says something about the day.",
+    path.write_text("\n".join(json.dumps({"id": f"{path.stem}{i}",
+                                           "text": f"Line {_letters(i)} of {path.stem} says "
+                                                   "something about the day.",
                                           "domains": [domains[i % len(domains)]]})
                               for i in range(n)) + "\n")
     return {"name": "salad.text_file_corpus.v1", "config": {"paths": [str(path)]}}
@@ -38,7 +44,7 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
                                             "label": "tone-heldout"}],
         broad_train=6, broad_train_voices=tone[:2], halves_words=(8, 12), halves_broad=3,
         target_train=5, target_voices=[{"engine": "test.tone_tts.v1", "voice": "low",
-                                        "label": "tone-target"}])
+                                        "label": "tone-target"}], language_texts=True)
     summary = prepare_mini(cfg)
     sets = {s.name: s for s in summary.sets}
     assert sets["broad_train_speech"].utterances == 6
@@ -65,6 +71,11 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
     target = [json.loads(x)["id"] for x in
               (tmp_path / "mini" / "texts" / "target_train.jsonl").read_text().splitlines()]
     assert target == pool[6:11]   # the pool texts after broad_train's
+    # The written language: every corpus text but the held-out ones (30 + 80 - 4 - 10).
+    language = [json.loads(x) for x in
+                (tmp_path / "mini" / "texts" / "language.jsonl").read_text().splitlines()]
+    assert len(language) == 96 and sets["language_text"].utterances == 96
+    assert not {r["id"] for r in language} & (texts["narrow_heldout"] | texts["broad_heldout"])
     text = summary.format()
     assert "narrow_train_speech" in text and "10 voices" in text
     # Rerun: everything is already done, nothing is synthesized again.
@@ -72,6 +83,15 @@ def test_prepare_mini_with_tone_voices(tmp_path, capsys):
     assert [s.utterances for s in again.sets] == [s.utterances for s in summary.sets]
     speech = read_speech_manifest(tmp_path / "mini" / "speech" / "narrow_train.jsonl").records
     assert all(Path(r.audio).is_file() and r.sample_rate == 16000 for r in speech)
+
+
+def test_language_texts_drop_held_out_duplicates_under_other_ids():
+    held = TextRecord("q1", "Hello, world!", "quotes")
+    records = [held, TextRecord("q2", "hello  world", "quotes"),
+               TextRecord("q3", "Hi.", "quotes")]
+    assert [r.id for r in _without(records, [held])] == ["q3"]
+    held = TextRecord("w1", "Created in 1989.", "wordnet")   # equal once digits are dropped
+    assert _without([held, TextRecord("w2", "Created in 1947", "wordnet")], [held]) == []
 
 
 @pytest.mark.slow
@@ -89,7 +109,7 @@ def test_prepare_mini_real_voices(tmp_path):
 
 
 def test_failed_synthesis_counts_name_the_failures_file(tmp_path):
-    tone = {"engine": "test.tone_tts.v1", "voice": "low", "config": {"fail_on": "1 of"}}
+    tone = {"engine": "test.tone_tts.v1", "voice": "low", "config": {"fail_on": "b of"}}
     cfg = MiniDataConfig(
         data_dir=str(tmp_path / "mini"), plugins=[TONE], workers=1, progress=False,
         narrow_corpus=_corpus(tmp_path / "talk.jsonl", 30, ["chat"]),

@@ -12,7 +12,9 @@
   voice that Stage II synthesizes with and the evaluation speaks in (Piper joe), so the head
   learns to spell the voice it will hear; the held-out voices stay unheard;
 - broad multi-domain text pool for Stage II (WordNet examples and glosses + fortunes) and a
-  disjoint held-out broad text set.
+  disjoint held-out broad text set;
+- the written language (``language_texts``): every text of the narrow and broad corpora
+  except the held-out ones, for a CTC adapter's lexicon and character LM (no speech).
 
 Texts are split by a stable hash of their id, so growing a set never moves texts between train
 and held-out. Audio goes into a content-addressed cache (``<data_dir>/audio`` by default):
@@ -22,6 +24,7 @@ rerunning after a kill or with larger sizes only synthesizes what is missing.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,10 +39,11 @@ from ...core.refs import ComponentRef, require_refs
 from ...data.audio import Augmentation
 from ...data.files import atomic_write_text
 from ...data.manifests import read_speech_manifest, write_text_manifest
-from ...data.text import TextStats, first_halves
+from ...data.text import TextStats, first_halves, normalized_key
 from ...synthesis import SynthesisConfig, VoiceSpec, run_synthesis
 from ...synthesis.cache import stable_seed
 
+_DIGITS_RE = re.compile(r"\d+")
 ESPEAK, FLITE, FESTIVAL = "salad.espeak_tts.v1", "salad.flite_tts.v1", "salad.festival_tts.v1"
 
 
@@ -109,6 +113,10 @@ class MiniDataConfig(BaseModel):
                                                    "spoken by the training voices (Stage I "
                                                    "examples whose text depends on the speech)")
     halves_words: tuple[int, int] = Field((8, 40), description="Word range of halved texts")
+    language_texts: bool = Field(False, description="Also write texts/language.jsonl: every "
+                                 "text of the narrow and broad corpora except the held-out "
+                                 "ones (by id and by normalized text), the written language "
+                                 "of a CTC adapter's lexicon and character LM")
     train_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_TRAIN_VOICES))
     heldout_voices: list[VoiceSpec] = Field(default_factory=lambda: list(DEFAULT_HELDOUT_VOICES))
     augment: Augmentation | None = Field(
@@ -173,6 +181,16 @@ def _hash_order(records: list[TextRecord], seed: int) -> list[TextRecord]:
     return sorted(records, key=lambda r: stable_seed(seed, "split", r.id))
 
 
+def _without(records: list[TextRecord], heldout: list[TextRecord]) -> list[TextRecord]:
+    """``records`` less the held-out texts and their duplicates under other ids (equal up to
+    case, punctuation and digits, which a spelling head drops)."""
+    def key(text: str) -> str:
+        return normalized_key(_DIGITS_RE.sub(" ", text))
+
+    ids, keys = {r.id for r in heldout}, {key(r.text) for r in heldout}
+    return [r for r in records if r.id not in ids and key(r.text) not in keys]
+
+
 def _speech_summary(name: str, job: SynthesisConfig, failed: int) -> SetSummary:
     """A speech set's summary: ``failed`` counts the job's failures (listed with their reasons
     in its failures file) and the manifest's unreadable lines."""
@@ -228,6 +246,8 @@ def prepare_mini(config: MiniDataConfig | dict | None = None,
             "train_halves": first_halves(narrow_train, cfg.halves_train, cfg.halves_words),
             "narrow_halves": first_halves(narrow_heldout, cfg.halves_narrow, cfg.halves_words),
             "broad_halves": first_halves(broad_heldout, cfg.halves_broad, cfg.halves_words)}
+    if cfg.language_texts:
+        sets["language"] = _without(narrow + broad, narrow_heldout + broad_heldout)
     for name, records in sets.items():
         write_text_manifest(texts / f"{name}.jsonl", records)
 
