@@ -72,6 +72,11 @@ def test_align_then_stage1_through_the_ctc_adapter(tmp_path, tiny_lm_dir, salad_
     target, checkpoint = resolve_target(run_dir, "aligned")
     models = load_models(validate_recipe(target / "recipe.yaml"), checkpoint, speech=False)
     assert models.student_id.split("|weights=")[1].startswith("aligned:")
+    # The same weights decoded otherwise are another model in the score cache.
+    validated = validate_recipe(target / "recipe.yaml",
+                                ["components.adapter.config.decoder=beam",
+                                 f"components.adapter.config.texts=[{texts}]"])
+    assert load_models(validated, checkpoint, speech=False).student_id != models.student_id
 
 
 @pytest.mark.slow

@@ -54,10 +54,11 @@ def component_id(name: str, config: dict) -> str:
     return name + json.dumps(config, sort_keys=True)
 
 
-def speech_lm_id(student: str, weights: str) -> str:
-    """The speech LM's identity in score-cache keys: the student's :func:`component_id` and
-    its weights."""
-    return f"{student}|weights={weights}"
+def speech_lm_id(student: str, adapter: str, weights: str) -> str:
+    """The speech LM's identity in score-cache keys: the student's and the adapter's
+    :func:`component_id` (the adapter's config holds settings that change what the LM reads
+    from the same weights, such as a CTC adapter's decoding) and the weights."""
+    return f"{student}|adapter={adapter}|weights={weights}"
 
 
 def slot_id(validated, slot: str) -> str:
@@ -120,7 +121,7 @@ def swap_speech_lm(validated, models: EvalModels, checkpoint: Path | None = None
 
 
 def _student_id(validated, weights: str) -> str:
-    return speech_lm_id(slot_id(validated, "student"), weights)
+    return speech_lm_id(slot_id(validated, "student"), slot_id(validated, "adapter"), weights)
 
 
 def training_summary(run_dir: Path, checkpoint: Path | None = None) -> dict | None:

@@ -21,12 +21,13 @@ def eval_models(exported: ExportedModel, host=None):
         raise SaladError(f"{exported.path}: the export names no teacher (written by an older "
                          "salad export); export the run again to evaluate it")
     host = host or get_host()
-    source = manifest["student_source"]
+    source, adapter = manifest["student_source"], manifest["adapter"]
     weights = "|".join([manifest["source"]["weights"],
                         *(file_hash(exported.path / f)[:16] for f in (ADAPTER_WEIGHTS, MARKERS))])
     return EvalModels(
         teacher=host.registry("teacher_lm").build(ref["name"], ref["config"]),
         teacher_id=component_id(ref["name"], ref["config"]),
         speech_lm=exported.speech_lm,
-        student_id=speech_lm_id(component_id(source["name"], source["config"]), weights),
+        student_id=speech_lm_id(component_id(source["name"], source["config"]),
+                                component_id(adapter["name"], adapter["config"]), weights),
         encoder=exported.encoder)
