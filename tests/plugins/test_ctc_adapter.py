@@ -69,14 +69,14 @@ def _stilk_or_still(abc: Alphabet) -> torch.Tensor:
 
 
 def test_beam_search_with_a_character_lm_prefers_spellings_text_uses():
-    from salad_plugins.ctc_adapter.decode import CharNgram, beam_spellings
+    from salad_plugins.ctc_adapter.decode import CharNgram, beam_spellings, count_grams
 
     abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
     logp = _stilk_or_still(abc)
     nbest = beam_spellings(logp, abc, None, 8, 0.0, 0.0)
     assert [s.text for s, _ in nbest[:2]] == ["stilk", "still"]           # acoustics alone
     assert nbest[0][1] - nbest[1][1] == pytest.approx(math.log(0.6 / 0.4), abs=1e-3)
-    lm = CharNgram(["i still do", "still here", "be still"], 6, abc.chars)
+    lm = CharNgram(count_grams(["i still do", "still here", "be still"], 6), 6, abc.chars)
     assert beam_spellings(logp, abc, lm, 8, 1.0, 0.0)[0][0].text == "still"  # with the LM
     ngram_total = sum(math.exp(lm.logprob(" sti", c)) for c in abc.chars)
     assert ngram_total == pytest.approx(1.0)                              # a distribution
@@ -372,3 +372,26 @@ def test_rescoring_settings_are_checked_and_key_the_memo():
         {}, {"rescore_lm": {"name": "a"}}, {"rescore_lm": {"name": "a"}, "rescore_weight": 1.0},
         {"rescore_lm": {"name": "b"}})}
     assert len(keys) == 4
+
+
+def test_language_is_counted_once_per_content_and_read_back_from_the_cache(tmp_path):
+    from salad_plugins.ctc_adapter import language
+
+    abc = Alphabet(" abcdefghijklmnopqrstuvwxyz'")
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text('{"id": "a", "text": "I still do."}\n{"id": "b", "text": "Still here."}\n')
+    built = language.load_language([texts], abc, 6, tmp_path / "cache")
+    (saved,) = (tmp_path / "cache" / "ctc_language").glob("*.json")
+    assert language.load_language([texts], abc, 6, tmp_path / "cache") is built  # memory
+    language._LOADED.clear()
+    read = language.load_language([texts], abc, 6, tmp_path / "cache")  # from the disk
+    assert read is not built and read.lexicon.counts == {"i": 1, "still": 2, "do": 1, "here": 1}
+    assert read.char_lm.counts == built.char_lm.counts
+    assert read.char_lm.logprob(" sti", "l") == built.char_lm.logprob(" sti", "l")
+    assert language.load_language([texts], abc, None, tmp_path / "cache").char_lm is None
+    saved.write_text("{not json")  # a damaged entry is counted again and rewritten
+    language._LOADED.clear()
+    assert language.load_language([texts], abc, 6, tmp_path / "cache").lexicon.counts["still"] == 2
+    texts.write_text('{"id": "a", "text": "Other words."}\n')  # new content, new key
+    assert language.load_language([texts], abc, 6, tmp_path / "cache").lexicon.counts == {
+        "other": 1, "words": 1}

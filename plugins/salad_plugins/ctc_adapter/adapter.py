@@ -109,19 +109,15 @@ class CTCAdapter(nn.Module):
         return list(self.head.parameters())
 
     def _language(self):
-        """The lexicon and character LM of ``config.texts`` (read on first use)."""
+        """The lexicon and character LM of ``config.texts`` (:mod:`.language`: built once per
+        content and cached)."""
         if self._lexicon is None:
-            from salad.core.items import TextRecord
-            from salad.data.manifests import read_text_manifest
+            from .language import load_language
 
-            from .decode import CharNgram
-            from .lexicon import Lexicon
-
-            texts = [self.alphabet.normalize(r.text) for p in self.config.texts
-                     for r in read_text_manifest(p) if isinstance(r, TextRecord)]
-            self._lexicon = Lexicon.from_texts(texts)
-            if self.config.decoder == "beam":
-                self._char_lm = CharNgram(texts, self.config.lm_order, self.alphabet.chars)
+            c = self.config
+            language = load_language(c.texts, self.alphabet,
+                                     c.lm_order if c.decoder == "beam" else None)
+            self._lexicon, self._char_lm = language.lexicon, language.char_lm
         return self._lexicon, self._char_lm
 
     def _rescorer(self) -> LMRescorer:

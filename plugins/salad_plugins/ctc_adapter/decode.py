@@ -27,22 +27,30 @@ def _logadd(a: float, b: float) -> float:
     return hi + math.log1p(math.exp(lo - hi))
 
 
-class CharNgram:
-    """Interpolated Witten-Bell character n-gram model over the alphabet's characters; a text
-    starts after a space, so the first word is scored like any other."""
+def count_grams(texts: Iterable[str], order: int) -> dict[str, dict[str, int]]:
+    """Counts of every character n-gram (n <= ``order``) of ``texts``, as ``{history: {next
+    character: count}}``; a text starts after a space, so the first word is counted like any
+    other."""
+    grams: Counter = Counter()  # every n-gram (n <= order) ending after the first space
+    for text in texts:
+        padded = " " + text + " "
+        grams.update(padded[i:i + n] for n in range(1, order + 1)
+                     for i in range(1 if n == 1 else 0, len(padded) - n + 1))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for gram, count in grams.items():
+        counts[gram[:-1]][gram[-1]] = count
+    return dict(counts)
 
-    def __init__(self, texts: Iterable[str], order: int, symbols: str):
+
+class CharNgram:
+    """Interpolated Witten-Bell character n-gram model over the alphabet's characters, from the
+    counts of :func:`count_grams`."""
+
+    def __init__(self, counts: dict[str, dict[str, int]], order: int, symbols: str):
         self.order = order
         self.symbols = symbols
-        grams: Counter = Counter()  # every n-gram (n <= order) ending after the first space
-        for text in texts:
-            padded = " " + text + " "
-            grams.update(padded[i:i + n] for n in range(1, order + 1)
-                         for i in range(1 if n == 1 else 0, len(padded) - n + 1))
-        self.counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for gram, count in grams.items():
-            self.counts[gram[:-1]][gram[-1]] = count
-        self.totals = {h: (sum(c.values()), len(c)) for h, c in self.counts.items()}
+        self.counts = counts
+        self.totals = {h: (sum(c.values()), len(c)) for h, c in counts.items()}
         self._memo: dict[tuple[str, str], float] = {}
 
     def _prob(self, history: str, char: str) -> float:
