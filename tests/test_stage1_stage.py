@@ -15,15 +15,18 @@ from .helpers.tiny_run import halves_manifests, stage1_recipe, tone_manifest
 def test_stage1_stage_runs_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe, capsys):
     train = tone_manifest(tmp_path, "train", 24, 0)
     held = halves_manifests(tmp_path, 12, 1)
-    recipe = salad_write_recipe(stage1_recipe(tmp_path, tiny_lm_dir, "tiny", train, held, 4))
+    config = stage1_recipe(tmp_path, tiny_lm_dir, "tiny", train, held, 4)
+    recipe = salad_write_recipe(config)
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     report = (run_dir / "report.md").read_text()
     assert "| misalignment (nats/token) |" in report
     assert "skipped" in report and "missing.wav" in report  # the broken row is reported
     history = json.loads((run_dir / "stage1" / "history.json").read_text())
-    assert [h["step"] for h in history["history"]] == [0, 2, 4]
+    assert [h["step"] for h in history["history"]] == [0, 2, 3, 4]  # 3: pre-decay
     assert (run_dir / "stage1" / "checkpoints" / "final" / "model.safetensors").exists()
+    kept = list((tmp_path / "reading").glob("*.json"))  # beside the feature cache
+    assert len(kept) == 2 * len(config["stages"][0]["config"]["heldout"])  # for Stage II
     assert (run_dir / "stage1" / "metrics.png").exists()
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
     assert {r["split"] for r in rows if r["stage"] == "stage1"} == {"train", "heldout"}
@@ -107,7 +110,9 @@ def test_stage1_stage_under_torchrun_with_fsdp(tmp_path, tiny_lm_dir, salad_writ
         env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     history = json.loads((run_dir / "stage1" / "history.json").read_text())
-    assert [h["step"] for h in history["history"]] == [0, 2, 4]
+    assert [h["step"] for h in history["history"]] == [0, 2, 3, 4]  # 3: pre-decay
+    kept = list((tmp_path / "reading").glob("*.json"))  # rank 0 keeps the consolidated
+    assert len(kept) == 2 * len(recipe["stages"][0]["config"]["heldout"])  # weights' metrics
     final = run_dir / "stage1" / "checkpoints" / "final"
     assert (final / ".metadata").exists() and (final / "model.safetensors").exists()
     assert "2 rank(s), strategy fsdp" in (run_dir / "report.md").read_text()

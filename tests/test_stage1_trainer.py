@@ -18,12 +18,40 @@ def test_training_lowers_misalignment_and_saves_checkpoints(tmp_path, tiny_lm):
     trainer = _setup(tmp_path, tiny_lm, steps=24, eval_every=12, checkpoint_every=12)
     summary = trainer.run(progress=False)
     history = summary["history"]
-    assert [h["step"] for h in history] == [0, 12, 24]
+    assert [h["step"] for h in history] == [0, 12, 19, 24]  # 19: the pre-decay weights
     assert history[-1]["misalignment"] < history[0]["misalignment"]
     assert history[0]["forgetting"] == pytest.approx(0.0, abs=1e-6)  # student starts = teacher
     assert (tmp_path / "checkpoints" / "pre-decay" / "model.safetensors").exists()
     assert (tmp_path / "checkpoints" / "final" / "trainer.json").exists()
     assert (tmp_path / "teacher_topk.safetensors").exists()
+
+
+def test_pre_decay_and_final_metrics_are_kept_for_the_stages_that_show_them(tmp_path, tiny_lm,
+                                                                            monkeypatch):
+    from salad.data.feature_cache import file_hash
+    from salad.training import reading_cache as cache_module
+    from salad.training.reading_cache import ReadingCache
+    from salad.training.stage1 import heldout_row
+
+    cache = ReadingCache(tmp_path / "reading", {"any": "components"})
+    trainer = _setup(tmp_path, tiny_lm, reading_cache=cache, steps=10, eval_every=10)
+    history = trainer.run(progress=False)["history"]
+    assert [h["step"] for h in history] == [0, 8, 10]
+    (held,) = trainer.held
+    measured = []
+    monkeypatch.setattr(cache_module, "reading_metrics",
+                        lambda *a, **k: measured.append(1) or {"positions": 0})
+    for name, row in (("pre-decay", history[1]), ("final", history[2])):
+        weights = file_hash(tmp_path / "checkpoints" / name / "model.safetensors")
+        sets = cache.measure(weights, trainer.model, trainer.teacher, trainer.scorer,
+                             trainer.held, trainer.features)
+        assert heldout_row(sets) == {k: v for k, v in row.items()
+                                     if k not in ("step", "tokens")}
+    assert not measured  # read, not measured again
+    other = ReadingCache(tmp_path / "reading", {"other": "components"})
+    other.measure(weights, trainer.model, trainer.teacher, trainer.scorer, trainer.held,
+                  trainer.features)
+    assert measured == [1] and other.get(weights, held) == {"positions": 0}
 
 
 def test_killed_and_resumed_run_matches_uninterrupted(tmp_path, tiny_lm):

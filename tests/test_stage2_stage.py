@@ -79,16 +79,22 @@ def _recipe(tmp_path, tiny_lm_dir, mode: str) -> dict:
 def test_stage2_selects_synthesizes_trains_and_resumes(tmp_path, tiny_lm_dir, salad_write_recipe,
                                                        monkeypatch, capsys):
     import salad.stages.stage2.run as stage2_run
+    import salad.training.reading_cache as reading_cache
 
-    calls = []
-    real_probe = stage2_run.probe_clusters
+    calls, reference = [], []
+    real_probe, real_metrics = stage2_run.probe_clusters, reading_cache.reading_metrics
     monkeypatch.setattr(stage2_run, "probe_clusters",
                         lambda *a, **k: calls.append(1) or real_probe(*a, **k))
+    monkeypatch.setattr(reading_cache, "reading_metrics",
+                        lambda *a, **k: reference.append(a[3].name) or real_metrics(*a, **k))
     recipe = salad_write_recipe(_recipe(tmp_path, tiny_lm_dir, "active"))
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0
     out = run_dir / "stage2"
     assert len(calls) == 2  # the probe before (selection) and after Stage II
+    # Stage I's pre-decay and final weights: its sets are read from the reading cache, the
+    # Stage II voice's set is measured
+    assert reference == ["held_low", "held_low"]
     table = json.loads((out / "clusters.json").read_text())["clusters"]
     assert len(table) == 2 and sum(r["size"] for r in table) == 17
     for row in table:  # every cluster was probed before and after, with content controls

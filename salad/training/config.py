@@ -78,7 +78,9 @@ class Stage1Config(BaseModel):
     teacher_topk: int = Field(64, ge=0,
                               description="Cache the teacher's top-k log-probs; 0 = recompute "
                                           "full teacher logits every step")
-    eval_every: int = Field(50, ge=1, description="Steps between held-out metric evaluations")
+    eval_every: int = Field(50, ge=1, description="Steps between held-out metric evaluations "
+                                                 "(also measured at the start, at the pre-decay "
+                                                 "step and at the end)")
     checkpoint_every: int = Field(50, ge=1)
     seed: int = 0
     max_frames: int = Field(1500, ge=1, description="Utterances with more frames are skipped")

@@ -13,6 +13,7 @@ import torch
 
 from ..core.errors import SaladError
 from ..core.kinds.loss import TeacherTopK
+from ..data.feature_cache import file_hash
 from ..data.files import atomic_write_text
 from ..data.progress import progress_bar
 from ..speech.model import SpeechLM, teacher_logits
@@ -38,6 +39,7 @@ from .data import (
 from .device import precision_for
 from .distributed import World, gathered, grad_sync, local_share, shard_teacher, wrap
 from .reading import HalvesSet, reading_metrics
+from .reading_cache import ReadingCache
 from .schedule import build_optimizer, decay_start_step, set_lr
 from .teacher_cache import TeacherCache
 
@@ -61,13 +63,12 @@ def heldout_row(results: dict[str, dict[str, float]]) -> dict[str, float]:
 
 
 def measure(model, teacher, scorer, held: list[HalvesSet], features,
-            world: World | None = None, together: bool = False) -> dict[str, float]:
-    """The held-out reading metrics of ``model`` (unwrapped) as it is (one flat row); the
-    ranks of ``world`` share the batches (``together``: see
-    :func:`~salad.training.reading.reading_metrics`)."""
-    return heldout_row({h.name: reading_metrics(model, teacher, scorer, h, features,
-                                                world=world, together=together)
-                        for h in held})
+            world: World | None = None, together: bool = False) -> dict[str, dict[str, float]]:
+    """The held-out reading metrics of ``model`` (unwrapped) as it is, per halves set (one
+    flat row: :func:`heldout_row`); the ranks of ``world`` share the batches (``together``:
+    see :func:`~salad.training.reading.reading_metrics`)."""
+    return {h.name: reading_metrics(model, teacher, scorer, h, features, world=world,
+                                    together=together) for h in held}
 
 
 def draw_step(take: Callable[[int], list], count: Callable[[list], int], batch_size: int,
@@ -108,7 +109,7 @@ class Stage1Trainer:
                  builder: ExampleBuilder,
                  features: FeatureLookup, out_dir: Path, log: Logger | None = None,
                  teacher_key: str = "teacher", device: torch.device | None = None,
-                 world: World | None = None):
+                 world: World | None = None, reading_cache: ReadingCache | None = None):
         self.cfg, self.model = cfg, model
         self.device = device or torch.device("cpu")
         self.precision = precision_for(self.device, cfg.bf16)
@@ -140,6 +141,9 @@ class Stage1Trainer:
         self.history: list[dict[str, Any]] = []
         self.teacher_cache: TeacherCache | None = None
         self.pre_decay_checkpoint = True  # keep the weights where the decay starts (Stage II)
+        # the pre-decay and final weights' metrics, for the stages that show them again
+        self.reading_cache = reading_cache
+        self._measured: tuple[int, dict[str, dict[str, float]]] | None = None
         self._frames: dict[str, int] = {}  # frame count per utterance (for batch_tokens)
         if cfg.batch_tokens is not None:
             if getattr(model.adapter, "downsample", None) is None:
@@ -235,8 +239,10 @@ class Stage1Trainer:
     def measure(self) -> dict[str, float]:
         """The held-out reading metrics of the model as it is (one flat row)."""
         with gathered(self.net, self.cfg.strategy):
-            return measure(self.model, self.teacher, self.scorer, self.held, self.features,
+            sets = measure(self.model, self.teacher, self.scorer, self.held, self.features,
                            self.world, self.together)
+        self._measured = (self.step, sets)
+        return heldout_row(sets)
 
     def evaluate(self, known: dict[str, float] | None = None) -> dict[str, float]:
         """Measure (or take the ``known`` metrics of these weights), log and keep in history."""
@@ -245,6 +251,16 @@ class Stage1Trainer:
         self.history.append(row)
         self.log(step=self.step, split="heldout", tokens=self.tokens_seen, **metrics)
         return metrics
+
+    def _keep_measured(self, checkpoint: Path) -> None:
+        """Put the metrics measured at this step in the reading cache under ``checkpoint``'s
+        weights (rank 0)."""
+        if (self.reading_cache is None or not self.world.main or self._measured is None
+                or self._measured[0] != self.step):
+            return
+        weights = file_hash(checkpoint / "model.safetensors")
+        for h in self.held:
+            self.reading_cache.put(weights, h, self._measured[1][h.name])
 
     def _state(self) -> dict[str, Any]:
         return {"step": self.step, "tokens_seen": self.tokens_seen,
@@ -313,14 +329,15 @@ class Stage1Trainer:
         while self.step < cfg.steps:
             if (self.pre_decay_checkpoint and self.step == pre_decay
                     and not (self.ckpt_dir / "pre-decay").exists()):
-                self.save("pre-decay")
+                self._keep_measured(self.save("pre-decay"))
             metrics = self.train_step()
             steps_run += 1
             rate = (self.tokens_seen - start_tokens) / max(time.time() - start_time, 1e-9)
             self.log(step=self.step, split="train", tokens=self.tokens_seen,
                      tokens_per_s=rate, **metrics)
-            if self.step % cfg.eval_every == 0 or self.step == cfg.steps:
-                self.evaluate()
+            if (self.step % cfg.eval_every == 0 or self.step == cfg.steps
+                    or (self.pre_decay_checkpoint and self.step == pre_decay)):
+                self.evaluate()  # the pre-decay weights too: Stage II starts from them
             last = self.history[-1]
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", M=f"{last['misalignment']:.3f}",
                             tok_s=f"{rate:.0f}", refresh=False)
@@ -331,7 +348,7 @@ class Stage1Trainer:
                 break
         bar.close()
         if self.step >= cfg.steps:
-            self.save("final")
+            self._keep_measured(self.save("final"))
         summary = {"step": self.step, "tokens_seen": self.tokens_seen, "history": self.history}
         if self.world.main:
             atomic_write_text(self.out_dir / "history.json", json.dumps(summary, indent=2))

@@ -47,7 +47,7 @@ def _halves(utts: list[Utterance]) -> tuple[HalvesSet, list[Utterance]]:
 
 
 def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, device=None, heldout_texts=8,
-                 **overrides):
+                 reading_cache=None, **overrides):
     """A Stage I trainer on the tiny LM, an MLP adapter and frames that carry the text; the
     held-out set halves ``heldout_texts`` texts in 2 voices."""
     train = _corpus(48, 1)
@@ -69,4 +69,4 @@ def tiny_trainer(tmp_path, tiny_lm, loss_cfg=None, world=None, device=None, held
     scorer = host.registry("misalignment_scorer").build("salad.kl_misalignment.v1")
     return Stage1Trainer(cfg, model, teacher, loss, scorer, windows(train, 4), [halves],
                          ExampleBuilder(student), lambda ids: [feats[i] for i in ids], tmp_path,
-                         world=world, device=device)
+                         world=world, device=device, reading_cache=reading_cache)

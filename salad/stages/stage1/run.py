@@ -18,6 +18,7 @@ from ...training.data import ExampleBuilder, read_utterances, windows
 from ...training.device import resolve_device
 from ...training.distributed import init
 from ...training.reading import halves_windows, load_halves
+from ...training.reading_cache import ReadingCache
 from ...training.stage1 import Stage1Trainer
 
 
@@ -44,6 +45,13 @@ def encoder_features(ctx: RunContext, encoder, manifests: list[Path], cache_root
         print(f"{ctx.stage_dir().name}: {len(failures)} utterances skipped (bad manifest lines "
               f"or audio); reasons in {path}", file=sys.stderr)
     return ManifestFeatures(FeatureCache(cache_root, encoder.cache_key()), index)
+
+
+def reading_cache(ctx: RunContext, cfg) -> ReadingCache:
+    """The held-out reading metrics of the run's saved weights (beside the feature cache),
+    keyed by the run's components: Stage II reads those Stage I measured."""
+    return ReadingCache(Path(cfg.feature_cache).parent / "reading",
+                        ctx.validated.resolved()["components"])
 
 
 def run(ctx: RunContext, cfg) -> None:
@@ -83,8 +91,8 @@ def run(ctx: RunContext, cfg) -> None:
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), v.build("scorer"),
                             train_windows, held, builder, features, ctx.stage_dir(),
                             log=ctx.log_metrics, teacher_key=slot_id(v, "teacher"),
-                            device=device,
-                            world=world)
+                            device=device, world=world,
+                            reading_cache=reading_cache(ctx, cfg))
     ctx.note(f"- device {device}, {world.size} rank(s), strategy {cfg.strategy}")
     ctx.note(f"- {len(train)} training utterances in {len(train_windows) - len(half_windows)} "
              f"windows; {len(half_windows) - crossed} training halves (spoken first half, "

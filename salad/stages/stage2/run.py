@@ -39,8 +39,8 @@ from ...training.device import resolve_device
 from ...training.distributed import gathered, init
 from ...training.probe import probe_clusters
 from ...training.reading import halves_windows, load_halves
-from ...training.stage1 import Stage1Trainer, measure
-from ..stage1.run import encoder_features
+from ...training.stage1 import Stage1Trainer, heldout_row
+from ..stage1.run import encoder_features, reading_cache
 from .report import plot_clusters, reading_table
 
 
@@ -187,15 +187,11 @@ def run(ctx: RunContext, cfg) -> None:
              f"share {cfg.synthetic_share}); held-out: "
              + ", ".join(f"{h.name} {len(h.items)}" for h in held))
 
-    held_key = [[h.name, [(it.id, it.rest) for it in h.items]] for h in held]
-
-    reference = {}  # Stage I's weights on the same held-out sets
-    for name in weights:
-        key = _key(identity, name, held_key)
+    reference = {}  # Stage I's weights on the same held-out sets (those Stage I measured
+    for name, digest in weights.items():  # are read from the reading cache)
         load_weights(stage1 / name, model)
-        reference[name] = _cached(
-            Path(cfg.feature_cache).parent / "reading" / f"{key}.json", key,
-            lambda: measure(model, teacher, scorer, held, features, world), world)
+        reference[name] = heldout_row(reading_cache(ctx, cfg).measure(
+            digest, model, teacher, scorer, held, features, world))
     trainer = Stage1Trainer(cfg, model, teacher, v.build("loss"), scorer, train_windows, held,
                             ExampleBuilder(student), features, out, log=ctx.log_metrics,
                             teacher_key=slot_id(v, "teacher"), device=device, world=world)
