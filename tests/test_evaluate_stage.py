@@ -70,7 +70,8 @@ def test_stage1_then_evaluate_text_speech_cascade(tmp_path, tiny_lm_dir, salad_w
                 "batch_size": 2, "eval_every": 1, "checkpoint_every": 1}},
             {"name": "evaluate", "config": _eval_config(
                 tmp_path, recordings={"tone": str(tmp_path / "rec.jsonl")},
-                untrained_reference=True, baseline_checkpoint="step-0000002")}],
+                untrained_reference=True, baseline_checkpoint="step-0000002",
+                tts_workers=2)}],  # the voices spoken in two worker processes
     })
     run_dir = tmp_path / "run"
     assert main(["run", str(recipe), "--run-dir", str(run_dir)]) == 0

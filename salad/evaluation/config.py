@@ -40,6 +40,9 @@ class EvalConfig(BaseModel):
     bootstrap: int = Field(2000, ge=100, description="Bootstrap resamples for gap intervals")
     feature_cache: str = Field(".cache/features", description="Encoder feature cache")
     tts_cache: str = Field(".cache/salad/tts", description="Synthesised audio cache")
+    tts_workers: int = Field(1, ge=1, description="Synthesis worker processes (1 = in this "
+                                                  "process; workers build the engines of "
+                                                  "installed plugins)")
     eval_cache: str = Field(".cache/eval", description="Spoken-item manifests, per-item "
                                                        "scores and ASR transcripts")
     progress: bool = Field(True, description="Show progress bars")

@@ -52,10 +52,11 @@ class SpokenSet:
 
 
 def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir: Path,
-                     tts_cache: str, progress: bool = True,
-                     max_seconds: float = 60.0) -> SpokenSet:
-    """Speak each distinct text once with ``voice``; resumes from ``work_dir``'s manifest and
-    retries texts that failed before (few, and a failure may have been a limit since raised)."""
+                     tts_cache: str, progress: bool = True, max_seconds: float = 60.0,
+                     workers: int = 1) -> SpokenSet:
+    """Speak each distinct text once with ``voice`` (in ``workers`` processes); resumes from
+    ``work_dir``'s manifest and retries texts that failed before (few, and a failure may have
+    been a limit since raised)."""
     texts = {p.key: p.spoken for p in parts if p.spoken}
     label = voice.speaker.replace(":", "_").replace("/", "_")
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,7 @@ def synthesize_texts(parts: Iterable[SpokenContext], voice: VoiceSpec, work_dir:
     speech_manifest = work_dir / f"{label}.speech.jsonl"
     cfg = SynthesisConfig(input=str(text_manifest), output=str(speech_manifest),
                           cache_dir=tts_cache, voices=[voice], progress=progress,
-                          max_duration_s=max_seconds, retry_failed=True)
+                          max_duration_s=max_seconds, retry_failed=True, workers=workers)
     if not texts:  # nothing to speak (a rank's share of a few items may have no spoken part)
         return SpokenSet(voice.speaker, failures_file=cfg.failures_path)
     known = _manifest_texts(text_manifest)

@@ -148,8 +148,8 @@ class Evaluation:
         if self.world.size > 1:  # a rank's own synthesis manifests (the audio cache is shared)
             work = work / f"rank-{self.world.rank:05d}-of-{self.world.size:05d}"
         sources = [(label, lambda v=label: synthesize_texts(
-            parts, voice_from_label(v), work, cfg.tts_cache,
-            progress=cfg.progress, max_seconds=cfg.max_audio_seconds)) for label in cfg.voices]
+            parts, voice_from_label(v), work, cfg.tts_cache, progress=cfg.progress,
+            max_seconds=cfg.max_audio_seconds, workers=cfg.tts_workers)) for label in cfg.voices]
         sources += [(f"rec:{name}", lambda n=name, m=path: recorded_texts(parts, m, n))
                     for name, path in cfg.recordings.items()]
         out = {}
